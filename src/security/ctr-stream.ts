@@ -1,0 +1,26 @@
+/**
+ * The Security 1 cipher: ONE AES-256-CTR keystream shared by both directions, continued byte-exactly across
+ * message boundaries, counter = 128-bit big-endian increment of device_random (PROTOCOL.md §4.2, §9 item 10).
+ * A node:crypto CTR cipher fed through update() is exactly such a stream.
+ */
+import { createCipheriv, type Cipher } from 'node:crypto';
+
+export class CtrStream {
+  readonly #cipher: Cipher;
+  #position = 0;
+
+  constructor(key: Uint8Array, counterBlock: Uint8Array) {
+    this.#cipher = createCipheriv('aes-256-ctr', key, counterBlock);
+  }
+
+  /** Bytes of keystream consumed so far (both directions together). */
+  get position(): number {
+    return this.#position;
+  }
+
+  /** XORs `data` with the next data.length keystream bytes. Encryption and decryption are the same. */
+  apply(data: Uint8Array): Uint8Array {
+    this.#position += data.length;
+    return new Uint8Array(this.#cipher.update(data));
+  }
+}

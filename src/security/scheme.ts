@@ -1,0 +1,29 @@
+/**
+ * What every client-side security scheme looks like to the session layer: a pure handshake state machine
+ * plus encrypt/decrypt. No I/O here: the session sends what `start`/`next` return and feeds back the answers,
+ * which is what lets recorded sessions replay byte for byte (STYLE.md §3).
+ */
+import { randomBytes } from 'node:crypto';
+
+export type SecurityVersion = 0 | 1 | 2;
+
+/** Source of random bytes; injected so that tests can pin the client's randomness. */
+export type RandomSource = (length: number) => Uint8Array;
+
+export const cryptoRandom: RandomSource = (length) => new Uint8Array(randomBytes(length));
+
+export interface ClientSecurity {
+  readonly version: SecurityVersion;
+  /** True once the device has proven it holds the same secret. Application data is refused before. */
+  readonly established: boolean;
+  /** The first handshake request (Command0). Calling it again restarts the handshake. */
+  start(): Uint8Array;
+  /** Checks a handshake response; returns the next request, or null once the session is verified. */
+  next(response: Uint8Array): Uint8Array | null;
+  /** Encrypts one request payload for a Request endpoint. */
+  encrypt(plaintext: Uint8Array): Uint8Array;
+  /** Decrypts one response payload. Throws DECRYPT_FAILED when it does not authenticate. */
+  decrypt(ciphertext: Uint8Array): Uint8Array;
+  /** Non-fatal observations for logs (e.g. sec_patch_ver disagreeing with the nonce length). */
+  readonly warnings: readonly string[];
+}
