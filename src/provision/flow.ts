@@ -1,0 +1,150 @@
+/**
+ * The whole provisioning run as one library call (what `esp-prov` does by default):
+ * version → handshake → [ctrl] → [custom data] → Wi-Fi (scan if no SSID → set → apply → wait) or Thread.
+ * Interaction (pickers, prompts) is injected as callbacks; without them a missing value is MISSING_INPUT.
+ */
+import { EspProvError, toEspProvError } from '../errors.js';
+import type { WifiCredentials } from '../endpoints/config.js';
+import { sendCtrl, type CtrlCommand } from '../endpoints/ctrl.js';
+import { callCustomEndpoint } from '../endpoints/custom.js';
+import type { AccessPoint, ScanOptions } from '../endpoints/scan.js';
+import type { ThreadNetwork } from '../endpoints/thread.js';
+import { buildThreadDataset } from '../endpoints/thread-dataset.js';
+import { authNeedsPassphrase } from '../endpoints/wifi-auth.js';
+import { hasCapability } from '../session/version.js';
+import { connect, type Connection, type ConnectOptions } from './connect.js';
+import { provisionThread, scanThreadNetworks, type ThreadAttached } from './thread.js';
+import { provisionWifi, retryWifi, scanAccessPoints, type WifiConnected } from './wifi.js';
+
+export type AccessPointChoice = { ssid: Uint8Array; auth?: number } | 'rescan';
+export type ThreadChoice = { network: ThreadNetwork } | 'rescan';
+
+export interface ProvisionOptions extends ConnectOptions {
+  wifi?: {
+    ssid?: Uint8Array | undefined;
+    passphrase?: Uint8Array | undefined;
+    bssid?: Uint8Array | undefined;
+    channel?: number | undefined;
+  };
+  thread?: { dataset?: Uint8Array | undefined; networkKey?: Uint8Array | undefined };
+  /** Requests to application endpoints after the handshake (esp_prov --custom_data → custom-data). */
+  custom?: { endpoint: string; data: Uint8Array }[];
+  /** Send a prov-ctrl command after the handshake and stop (esp_prov --reset / --reprov). */
+  ctrl?: CtrlCommand | undefined;
+  /** Provision Wi-Fi or Thread; default: Thread when the device has only `thread_prov`. */
+  network?: 'wifi' | 'thread' | undefined;
+  scan?: ScanOptions;
+  connectTimeoutMs?: number | undefined;
+  selectAccessPoint?: ((aps: AccessPoint[]) => Promise<AccessPointChoice>) | undefined;
+  askPassphrase?: ((ssid: Uint8Array) => Promise<Uint8Array>) | undefined;
+  selectThreadNetwork?: ((networks: ThreadNetwork[]) => Promise<ThreadChoice>) | undefined;
+  askNetworkKey?: ((network: ThreadNetwork) => Promise<Uint8Array>) | undefined;
+  /** After a Wi-Fi failure: new credentials to retry with (after a ctrl reset), or undefined to give up. */
+  onWifiFailure?: ((error: EspProvError, last: WifiCredentials) => Promise<WifiCredentials | undefined>) | undefined;
+}
+
+export type ProvisionResult =
+  | { network: 'wifi'; connected: WifiConnected; connection: Connection }
+  | { network: 'thread'; attached: ThreadAttached; connection: Connection }
+  | { network: 'none'; connection: Connection; custom: { endpoint: string; response: Uint8Array }[] };
+
+const MAX_RESCANS = 10;
+
+async function pickWifi(conn: Connection, o: ProvisionOptions): Promise<WifiCredentials> {
+  let ssid = o.wifi?.ssid;
+  let auth: number | undefined;
+  if (!ssid || ssid.length === 0) {
+    if (!hasCapability(conn.info, 'wifi_scan') && conn.info.manager) {
+      throw new EspProvError(
+        'MISSING_INPUT',
+        'the device cannot scan for networks (no wifi_scan capability): pass --ssid',
+      );
+    }
+    if (!o.selectAccessPoint)
+      throw new EspProvError('MISSING_INPUT', 'no network given: pass --ssid (or run in a terminal to pick one)');
+    for (let n = 0; ; n++) {
+      if (n > MAX_RESCANS) throw new EspProvError('CANCELLED', 'too many rescans');
+      const aps = await scanAccessPoints(conn, {
+        ...o.scan,
+        ...(o.signal ? { signal: o.signal } : {}),
+        onEvent: o.onEvent,
+      });
+      const choice = await o.selectAccessPoint(aps);
+      if (choice === 'rescan') continue;
+      ssid = choice.ssid;
+      auth = choice.auth;
+      break;
+    }
+  }
+  let passphrase = o.wifi?.passphrase;
+  if (passphrase === undefined && (auth === undefined || authNeedsPassphrase(auth))) {
+    if (!o.askPassphrase)
+      throw new EspProvError(
+        'MISSING_INPUT',
+        'no passphrase given: pass --passphrase (an empty one for an open network)',
+      );
+    passphrase = await o.askPassphrase(ssid);
+  }
+  return { ssid, passphrase, bssid: o.wifi?.bssid, channel: o.wifi?.channel };
+}
+
+async function pickThread(conn: Connection, o: ProvisionOptions): Promise<Uint8Array> {
+  if (o.thread?.dataset) return o.thread.dataset;
+  if (!o.selectThreadNetwork)
+    throw new EspProvError(
+      'MISSING_INPUT',
+      'no Thread dataset given: pass --dataset_tlvs (or run in a terminal to pick a network)',
+    );
+  for (let n = 0; ; n++) {
+    if (n > MAX_RESCANS) throw new EspProvError('CANCELLED', 'too many rescans');
+    const networks = await scanThreadNetworks(conn, { ...(o.signal ? { signal: o.signal } : {}), onEvent: o.onEvent });
+    const choice = await o.selectThreadNetwork(networks);
+    if (choice === 'rescan') continue;
+    const key = o.thread?.networkKey ?? (o.askNetworkKey ? await o.askNetworkKey(choice.network) : undefined);
+    if (!key) throw new EspProvError('MISSING_INPUT', 'no Thread network key given');
+    const net = choice.network;
+    return buildThreadDataset({ channel: net.channel, panId: net.panId, extPanId: net.extPanId, networkKey: key });
+  }
+}
+
+export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
+  const conn = await connect(o);
+  const req = o.signal ? { signal: o.signal } : {};
+  if (o.ctrl) {
+    await sendCtrl(conn.session, o.ctrl, req);
+    o.onEvent?.({ type: 'ctrl', command: o.ctrl });
+    return { network: 'none', connection: conn, custom: [] };
+  }
+  const custom: { endpoint: string; response: Uint8Array }[] = [];
+  for (const c of o.custom ?? []) {
+    const response = await callCustomEndpoint(conn.session, c.endpoint, c.data, req);
+    o.onEvent?.({ type: 'custom-data', endpoint: c.endpoint, response });
+    custom.push({ endpoint: c.endpoint, response });
+  }
+  const thread =
+    o.network === 'thread' ||
+    (o.network === undefined && hasCapability(conn.info, 'thread_prov') && !hasCapability(conn.info, 'wifi_prov'));
+  const wait = { ...req, onEvent: o.onEvent, ...(o.connectTimeoutMs ? { timeoutMs: o.connectTimeoutMs } : {}) };
+  if (thread) {
+    const dataset = await pickThread(conn, o);
+    return { network: 'thread', attached: await provisionThread(conn, dataset, wait), connection: conn };
+  }
+  if (o.network === undefined && custom.length > 0 && !o.wifi?.ssid && !o.selectAccessPoint) {
+    return { network: 'none', connection: conn, custom };
+  }
+  let creds = await pickWifi(conn, o);
+  let first = true;
+  for (;;) {
+    try {
+      const connected = first ? await provisionWifi(conn, creds, wait) : await retryWifi(conn, creds, wait);
+      return { network: 'wifi', connected, connection: conn };
+    } catch (e) {
+      const err = toEspProvError(e);
+      const retryable = err.code === 'WIFI_AUTH_FAILED' || err.code === 'WIFI_NOT_FOUND' || err.code === 'WIFI_FAILED';
+      const next = retryable && o.onWifiFailure ? await o.onWifiFailure(err, creds) : undefined;
+      if (!next) throw err;
+      creds = next;
+      first = false;
+    }
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Wi-Fi provisioning on an established connection: scan, send credentials, apply, wait for the outcome.
+ * Waiting polls GetStatus with a short interval that grows (the device connects 1 s after Apply, §5.2)
+ * under one overall deadline, and survives a transient loss of the link (a SoftAP may hop channels when the
+ * station joins, §5.2) by re-running the handshake: GetStatus is idempotent, and a lost message would have
+ * desynchronised the session keys anyway (§4.2, §4.3.5).
+ */
+import { EspProvError, toEspProvError } from '../errors.js';
+import { fromUtf8 } from '../bytes.js';
+import {
+  applyWifiConfig,
+  getWifiStatus,
+  setWifiConfig,
+  type WifiCredentials,
+  type WifiStatus,
+} from '../endpoints/config.js';
+import { sendCtrl } from '../endpoints/ctrl.js';
+import { scanWifi, type AccessPoint, type ScanOptions } from '../endpoints/scan.js';
+import { sleep } from '../timers.js';
+import type { Connection } from './connect.js';
+import type { EventSink } from './events.js';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
+export const FIRST_POLL_DELAY_MS = 500;
+export const MAX_POLL_INTERVAL_MS = 2_000;
+/** Consecutive transient failures tolerated while waiting (esp_prov tolerates 3 odd answers). */
+export const MAX_TRANSIENT_FAILURES = 3;
+
+export interface WaitOptions {
+  /** Overall deadline for the device to report Connected or a final failure, ms. */
+  timeoutMs?: number;
+  signal?: AbortSignal | undefined;
+  onEvent?: EventSink | undefined;
+  /** First poll delay and cap of the growing interval, ms (tests use small values). */
+  firstPollMs?: number;
+  maxPollMs?: number;
+}
+
+export type WifiConnected = Extract<WifiStatus, { state: 'connected' }>;
+
+function transient(e: EspProvError): boolean {
+  return e.code === 'CONNECTION_LOST' || e.code === 'TIMEOUT' || e.code === 'DECRYPT_FAILED';
+}
+
+export function wifiFailure(s: Extract<WifiStatus, { state: 'failed' }>, ssid: Uint8Array): EspProvError {
+  const name = JSON.stringify(fromUtf8(ssid));
+  if (s.reason === 'auth') {
+    return new EspProvError(
+      'WIFI_AUTH_FAILED',
+      `the device could not join ${name}: wrong passphrase (authentication failed)`,
+      {
+        details: { reason: 'auth' },
+      },
+    );
+  }
+  if (s.reason === 'not-found') {
+    return new EspProvError(
+      'WIFI_NOT_FOUND',
+      `the device could not find the network ${name} (out of range, 5 GHz only, or a typo in the SSID)`,
+      {
+        details: { reason: 'not-found' },
+      },
+    );
+  }
+  return new EspProvError('WIFI_FAILED', `the device could not join ${name} (reason code ${s.reasonCode})`, {
+    details: { reason: 'unknown', reasonCode: s.reasonCode },
+  });
+}
+
+/** Polls GetStatus until Connected (resolves) or a final failure (rejects with WIFI_*). */
+export async function waitForWifi(conn: Connection, ssid: Uint8Array, o: WaitOptions = {}): Promise<WifiConnected> {
+  const deadline = Date.now() + (o.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  let interval = o.firstPollMs ?? FIRST_POLL_DELAY_MS;
+  let failures = 0;
+  let disconnected = 0;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new EspProvError(
+        'TIMEOUT',
+        `the device did not report a Wi-Fi connection within ${Math.round((o.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000)} s`,
+        {
+          endpoint: 'prov-config',
+        },
+      );
+    }
+    await sleep(Math.min(interval, left), o.signal);
+    interval = Math.min(interval * 1.5, o.maxPollMs ?? MAX_POLL_INTERVAL_MS);
+    let status: WifiStatus;
+    try {
+      status = await getWifiStatus(conn.session, o.signal ? { signal: o.signal } : {});
+      failures = 0;
+    } catch (e) {
+      const err = toEspProvError(e);
+      if (!transient(err) || ++failures > MAX_TRANSIENT_FAILURES) throw err;
+      o.onEvent?.({ type: 'reconnect', reason: err.message });
+      try {
+        await conn.reestablish();
+      } catch (e2) {
+        const err2 = toEspProvError(e2);
+        if (!transient(err2) || failures >= MAX_TRANSIENT_FAILURES) throw err2;
+      }
+      continue;
+    }
+    o.onEvent?.({ type: 'wifi-status', status });
+    if (status.state === 'connected') return status;
+    if (status.state === 'failed') throw wifiFailure(status, ssid);
+    // Disconnected (2) is never sent by the manager (§9 item 28); if a device does, give it a few polls.
+    if (status.state === 'disconnected' && ++disconnected > MAX_TRANSIENT_FAILURES) {
+      throw new EspProvError('WIFI_FAILED', 'the device keeps reporting Disconnected');
+    }
+  }
+}
+
+export interface ProvisionWifiOptions extends WaitOptions {
+  requestTimeoutMs?: number;
+}
+
+/** SetConfig → ApplyConfig → wait. */
+export async function provisionWifi(
+  conn: Connection,
+  creds: WifiCredentials,
+  o: ProvisionWifiOptions = {},
+): Promise<WifiConnected> {
+  const req = o.signal ? { signal: o.signal } : {};
+  await setWifiConfig(conn.session, creds, req);
+  o.onEvent?.({ type: 'config-sent', network: 'wifi', ssid: creds.ssid });
+  await applyWifiConfig(conn.session, req);
+  o.onEvent?.({ type: 'config-applied', network: 'wifi' });
+  return waitForWifi(conn, creds.ssid, o);
+}
+
+/**
+ * After a failed attempt: reset the device's state machine and try other credentials without a new
+ * handshake. IDF@6590cf9 refuses the reset when the application already reset itself (the example does,
+ * §5.4, §9 item 33): that refusal means "already reset", so it is not an error here.
+ */
+export async function retryWifi(
+  conn: Connection,
+  creds: WifiCredentials,
+  o: ProvisionWifiOptions = {},
+): Promise<WifiConnected> {
+  try {
+    await sendCtrl(conn.session, 'wifi-reset', o.signal ? { signal: o.signal } : {});
+    o.onEvent?.({ type: 'ctrl', command: 'wifi-reset' });
+  } catch (e) {
+    const err = toEspProvError(e);
+    if (err.code !== 'DEVICE_STATUS') throw err;
+    o.onEvent?.({
+      type: 'warning',
+      message: 'the device refused the reset (it has probably reset itself); continuing',
+    });
+  }
+  return provisionWifi(conn, creds, o);
+}
+
+export async function scanAccessPoints(
+  conn: Connection,
+  o: ScanOptions & { onEvent?: EventSink | undefined } = {},
+): Promise<AccessPoint[]> {
+  o.onEvent?.({ type: 'scan-start', network: 'wifi' });
+  const aps = await scanWifi(conn.session, o);
+  o.onEvent?.({ type: 'scan-results', accessPoints: aps });
+  return aps;
+}
