@@ -31,8 +31,11 @@ export interface ProvisionOptions extends ConnectOptions {
   custom?: { endpoint: string; data: Uint8Array }[];
   /** Send a prov-ctrl command after the handshake and stop (esp_prov --reset / --reprov). */
   ctrl?: CtrlCommand | undefined;
-  /** Provision Wi-Fi or Thread; default: Thread when the device has only `thread_prov`. */
-  network?: 'wifi' | 'thread' | undefined;
+  /**
+   * Provision Wi-Fi or Thread (default: Thread when the device has only `thread_prov`), or 'none' to stop
+   * after the handshake and the custom requests.
+   */
+  network?: 'wifi' | 'thread' | 'none' | undefined;
   scan?: ScanOptions;
   connectTimeoutMs?: number | undefined;
   selectAccessPoint?: ((aps: AccessPoint[]) => Promise<AccessPointChoice>) | undefined;
@@ -129,9 +132,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     const dataset = await pickThread(conn, o);
     return { network: 'thread', attached: await provisionThread(conn, dataset, wait), connection: conn };
   }
-  if (o.network === undefined && custom.length > 0 && !o.wifi?.ssid && !o.selectAccessPoint) {
-    return { network: 'none', connection: conn, custom };
-  }
+  if (o.network === 'none') return { network: 'none', connection: conn, custom };
   let creds = await pickWifi(conn, o);
   let first = true;
   for (;;) {
