@@ -8,7 +8,14 @@ import { Sec1MsgType } from '../gen/proto.js';
 import { equalBytes, xorBytes } from '../bytes.js';
 import { EspProvError } from '../errors.js';
 import { CtrStream } from './ctr-stream.js';
-import { decodeSessionData, encodeSessionData, expectLength, expectSecVer, expectStatus, handshakeError } from './handshake.js';
+import {
+  decodeSessionData,
+  encodeSessionData,
+  expectLength,
+  expectSecVer,
+  expectStatus,
+  handshakeError,
+} from './handshake.js';
 import { cryptoRandom, type ClientSecurity, type RandomSource } from './scheme.js';
 import { sha256 } from './srp.js';
 import { x25519KeyPair, x25519Shared, type X25519KeyPair } from './x25519.js';
@@ -76,7 +83,10 @@ export class Sec1Client implements ClientSecurity {
       const stream = new CtrStream(sec1SessionKey(shared, this.#pop), deviceRandom);
       const verify = stream.apply(devicePub);
       this.#state = { step: 'sent1', keys: state.keys, stream };
-      return encodeSessionData({ secVer: 1, sec1: { msg: Sec1MsgType.Session_Command1, sc1: { clientVerifyData: verify } } });
+      return encodeSessionData({
+        secVer: 1,
+        sec1: { msg: Sec1MsgType.Session_Command1, sc1: { clientVerifyData: verify } },
+      });
     }
     if (state.step === 'sent1') {
       if (!p || (p.msg ?? 0) !== Sec1MsgType.Session_Response1 || !p.sr1) {

@@ -7,7 +7,14 @@ import { Sec2MsgType } from '../gen/proto.js';
 import { equalBytes } from '../bytes.js';
 import { EspProvError } from '../errors.js';
 import { GcmChannel, type PatchLevel } from './gcm.js';
-import { decodeSessionData, encodeSessionData, expectLength, expectSecVer, expectStatus, handshakeError } from './handshake.js';
+import {
+  decodeSessionData,
+  encodeSessionData,
+  expectLength,
+  expectSecVer,
+  expectStatus,
+  handshakeError,
+} from './handshake.js';
 import { cryptoRandom, type ClientSecurity, type RandomSource } from './scheme.js';
 import {
   L,
@@ -94,7 +101,9 @@ export class Sec2Client implements ClientSecurity {
       if (salt.length === 0) throw handshakeError('device sent an empty salt');
       const Bn = toBigInt(B);
       // A device (or attacker) sending B ≡ 0 (mod N) would force S = 0; u = 0 makes the password irrelevant.
-      if (Bn % N === 0n) throw new EspProvError('DEVICE_AUTH_FAILED', 'device sent an invalid SRP public key (B mod N = 0)');
+      if (Bn % N === 0n) {
+        throw new EspProvError('DEVICE_AUTH_FAILED', 'device sent an invalid SRP public key (B mod N = 0)');
+      }
       const u = computeU(state.A, B);
       if (u === 0n) throw new EspProvError('DEVICE_AUTH_FAILED', 'device sent an SRP public key that gives u = 0');
       const x = computeX(salt, this.#username, this.#password, this.#xVariant);

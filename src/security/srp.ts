@@ -87,7 +87,12 @@ const HN_XOR_HG = xorBytes(sha512(N_BYTES), sha512(PAD_G));
 export type XVariant = 'full' | 'stripped';
 
 /** x = H(s || H(I ":" p)) (PROTOCOL.md §4.3.2). The salt is used exactly as stored/received. */
-export function computeX(salt: Uint8Array, username: Uint8Array, password: Uint8Array, variant: XVariant = 'full'): bigint {
+export function computeX(
+  salt: Uint8Array,
+  username: Uint8Array,
+  password: Uint8Array,
+  variant: XVariant = 'full',
+): bigint {
   let inner = sha512(username, new Uint8Array([0x3a]), password);
   if (variant === 'stripped') inner = minimalBytes(toBigInt(inner));
   return toBigInt(sha512(salt, inner));
@@ -102,7 +107,13 @@ export function computeU(paddedA: Uint8Array, B: Uint8Array): bigint {
  * M = H(H(N) XOR H(PAD(g)) || H(I) || s || A || B || K), with A as sent (384 bytes), B exactly as received
  * (minimal form, not padded), s as received and K = H(bytes(S)).
  */
-export function computeM(username: Uint8Array, salt: Uint8Array, A: Uint8Array, B: Uint8Array, K: Uint8Array): Uint8Array {
+export function computeM(
+  username: Uint8Array,
+  salt: Uint8Array,
+  A: Uint8Array,
+  B: Uint8Array,
+  K: Uint8Array,
+): Uint8Array {
   return sha512(HN_XOR_HG, sha512(username), salt, A, B, K);
 }
 
@@ -120,4 +131,3 @@ export function sessionKey(S: bigint): Uint8Array {
 export function verifierFor(x: bigint): bigint {
   return modPow(g, x, N);
 }
-
