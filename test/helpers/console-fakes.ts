@@ -1,0 +1,101 @@
+/** Small fakes for the console tests: an in-memory duplex pair and a scripted ProtocommDevice. */
+import { Duplex, PassThrough } from 'node:stream';
+import { DeviceFailure, type ProtocommDevice } from '../../src/sim/protocomm.js';
+
+/** Two connected duplex ends: what one writes, the other reads (Node 20 has no stream.duplexPair). */
+export function duplexPair(): [Duplex, Duplex] {
+  const ends: Duplex[] = [];
+  const make = (peer: () => Duplex): Duplex =>
+    new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, callback) {
+        peer().push(chunk);
+        callback();
+      },
+      final(callback) {
+        peer().push(null);
+        callback();
+      },
+    });
+  ends.push(
+    make(() => ends[1]!),
+    make(() => ends[0]!),
+  );
+  return [ends[0]!, ends[1]!];
+}
+
+export interface FakeCall {
+  endpoint: string;
+  sessionId: number;
+  data: Uint8Array;
+}
+
+/**
+ * Endpoints: `echo` answers its request reversed-and-prefixed with 0xAA, `fail` always fails (DeviceFailure),
+ * `silent` never answers. Records sessions and calls.
+ */
+export class FakeDevice implements ProtocommDevice {
+  readonly calls: FakeCall[] = [];
+  readonly sessionEvents: string[] = [];
+  readonly names: string[];
+
+  constructor(names: string[] = ['echo', 'fail', 'silent', 'proto-ver', 'prov-session', 'prov-config']) {
+    this.names = names;
+  }
+
+  endpoints(): readonly string[] {
+    return this.names;
+  }
+
+  openSession(sessionId: number): void {
+    this.sessionEvents.push(`open ${sessionId}`);
+  }
+
+  closeSession(sessionId: number): void {
+    this.sessionEvents.push(`close ${sessionId}`);
+  }
+
+  handle(endpoint: string, sessionId: number, data: Uint8Array): Promise<Uint8Array> {
+    this.calls.push({ endpoint, sessionId, data: new Uint8Array(data) });
+    if (endpoint === 'fail') return Promise.reject(new DeviceFailure('security1: Key mismatch. Close connection'));
+    if (endpoint === 'silent') return new Promise(() => undefined);
+    return Promise.resolve(new Uint8Array([0xaa, ...[...data].reverse()]));
+  }
+}
+
+/** Collects everything written to a stream as latin1 text; `wait` rejects after `ms` so tests never hang. */
+export function collect(stream: Duplex | PassThrough): {
+  text: () => string;
+  wait: (s: string, ms?: number) => Promise<void>;
+} {
+  let text = '';
+  const waiters: { s: string; resolve: () => void }[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    text += chunk.toString('latin1');
+    for (const w of [...waiters]) {
+      if (text.includes(w.s)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  return {
+    text: () => text,
+    wait: (s, ms = 2000) =>
+      text.includes(s)
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(
+              () => reject(new Error(`never saw ${JSON.stringify(s)} in ${JSON.stringify(text)}`)),
+              ms,
+            );
+            waiters.push({
+              s,
+              resolve: () => {
+                clearTimeout(timer);
+                resolve();
+              },
+            });
+          }),
+  };
+}
