@@ -1,5 +1,5 @@
 /** Small fakes for the console tests: an in-memory duplex pair and a scripted ProtocommDevice. */
-import { Duplex, PassThrough } from 'node:stream';
+import { Duplex, type PassThrough } from 'node:stream';
 import { DeviceFailure, type ProtocommDevice } from '../../src/sim/protocomm.js';
 
 /** Two connected duplex ends: what one writes, the other reads (Node 20 has no stream.duplexPair). */
