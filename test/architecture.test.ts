@@ -1,0 +1,79 @@
+/**
+ * Layers point one way (STYLE.md §1): cli → provision → endpoints → session → security | transport → gen.
+ * The simulator sits beside the client and may use the shared codecs and crypto, never the client's flow;
+ * no library module imports the CLI. This test walks src/ and fails on any import that goes upward.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+
+const RANK: Record<string, number> = {
+  gen: 0,
+  'errors.ts': 0,
+  'bytes.ts': 0,
+  'timers.ts': 0.5,
+  security: 1,
+  transport: 1,
+  session: 2,
+  endpoints: 3,
+  provision: 4,
+  sim: 5,
+  cli: 6,
+  'index.ts': 7,
+  'testing.ts': 7,
+};
+
+// A transport to the simulator (memory, fake BLE bindings) needs the device interface the simulator exposes.
+const ALLOWED = new Set(['transport -> sim/protocomm.ts']);
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function layer(path: string): string {
+  return relative(SRC, path).split('/')[0]!;
+}
+
+test('imports never point up the layers', () => {
+  const violations: string[] = [];
+  for (const file of files(SRC)) {
+    const from = layer(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(
+      /(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+    )) {
+      const spec = m[1] ?? m[2]!;
+      const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+      const to = layer(target);
+      if (to === from) continue;
+      const rel = relative(SRC, target);
+      if (ALLOWED.has(`${from} -> ${rel}`)) continue;
+      const a = RANK[from];
+      const b = RANK[to];
+      assert.ok(
+        a !== undefined && b !== undefined,
+        `unknown layer for ${relative(SRC, file)} or ${rel}: add it to RANK`,
+      );
+      if (b >= a) violations.push(`${relative(SRC, file)} imports ${rel}`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+// noble writes warnings with console.log; this loader redirects them into our logger (it must name console).
+const CAPTURES_CONSOLE = new Set(['transport/ble-load.ts']);
+
+test('the library never prints, prompts or exits', () => {
+  const offenders = files(SRC)
+    .filter((f) => layer(f) !== 'cli' && !CAPTURES_CONSOLE.has(relative(SRC, f)))
+    .filter((f) => /\bprocess\.exit\b|\bconsole\.(log|error|warn|info)\b|@inquirer\//.test(readFileSync(f, 'utf8')))
+    .map((f) => relative(SRC, f));
+  assert.deepEqual(offenders, []);
+});
