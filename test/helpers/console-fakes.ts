@@ -31,15 +31,16 @@ export interface FakeCall {
 }
 
 /**
- * Endpoints: `echo` answers its request reversed-and-prefixed with 0xAA, `fail` always fails (DeviceFailure),
- * `silent` never answers. Records sessions and calls.
+ * Endpoints: `echo` answers its request reversed-and-prefixed with 0xAA, `slow` does the same after `slowMs`,
+ * `fail` always fails (DeviceFailure), `silent` never answers. Records sessions and calls.
  */
 export class FakeDevice implements ProtocommDevice {
   readonly calls: FakeCall[] = [];
   readonly sessionEvents: string[] = [];
   readonly names: string[];
+  slowMs = 80;
 
-  constructor(names: string[] = ['echo', 'fail', 'silent', 'proto-ver', 'prov-session', 'prov-config']) {
+  constructor(names: string[] = ['echo', 'slow', 'fail', 'silent', 'proto-ver', 'prov-session', 'prov-config']) {
     this.names = names;
   }
 
@@ -59,7 +60,9 @@ export class FakeDevice implements ProtocommDevice {
     this.calls.push({ endpoint, sessionId, data: new Uint8Array(data) });
     if (endpoint === 'fail') return Promise.reject(new DeviceFailure('security1: Key mismatch. Close connection'));
     if (endpoint === 'silent') return new Promise(() => undefined);
-    return Promise.resolve(new Uint8Array([0xaa, ...[...data].reverse()]));
+    const reply = new Uint8Array([0xaa, ...[...data].reverse()]);
+    if (endpoint === 'slow') return new Promise((resolve) => setTimeout(() => resolve(reply), this.slowMs));
+    return Promise.resolve(reply);
   }
 }
 

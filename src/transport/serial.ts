@@ -1,0 +1,315 @@
+/**
+ * Serial transport: the device console (PROTOCOL.md §2.3) driven automatically over a serial port. Each
+ * request is typed as `<endpoint> <session-id> <hex>\r`; the reply is the first hex line after the echo of
+ * that line, and a prompt without one means the device failed the request (its only failure signal, §6.2).
+ * `serialport` is an optional dependency, imported only when this transport is opened.
+ */
+import type { Duplex } from 'node:stream';
+import type * as SerialPortNs from 'serialport';
+import { EspProvError, toEspProvError } from '../errors.js';
+import {
+  buildConsoleLine,
+  ConsoleExchange,
+  ConsoleLineSplitter,
+  consoleRequestLimit,
+  KNOWN_ENDPOINTS,
+  parseLogLine,
+  randomConsoleSessionId,
+  type ConsoleOutcome,
+  type ConsoleToken,
+} from './console-framing.js';
+import type { RequestOptions, Transport, TransportLimits } from './transport.js';
+
+/** A byte link to the device: a serial port, or anything else carrying the console. */
+export interface SerialLink {
+  write(data: Uint8Array): Promise<void>;
+  onData(listener: (chunk: Uint8Array) => void): void;
+  onClose(listener: (error?: Error) => void): void;
+  close(): Promise<void>;
+}
+
+export type SerialLinkFactory = (options: { path: string; baudRate: number }) => Promise<SerialLink>;
+
+export interface SerialTransportOptions {
+  /** Serial device, e.g. /dev/ttyUSB0, /dev/cu.usbserial-0001, COM3. */
+  path: string;
+  /** Default 115200 (the console UART's default). */
+  baudRate?: number;
+  /** Session id typed on every line. Default: random 1..99999, so each run opens a new device session. */
+  sessionId?: number;
+  /** Deadline per request when the request gives none, ms. Default 30000 (a blocking Wi-Fi scan takes seconds). */
+  requestTimeoutMs?: number;
+  /** Deadline for the port to open and a console prompt to appear, ms. Default 3000. */
+  openTimeoutMs?: number;
+  /** Endpoints this transport may address; the longest name bounds maxRequestBytes. Default: §1.2 names. */
+  endpoints?: readonly string[];
+  /** Receives every line the device prints that is not a reply (its log), for -v output. */
+  onDeviceLine?: (line: string) => void;
+  /** Opens the link; default: the `serialport` package. */
+  linkFactory?: SerialLinkFactory;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_BAUD_RATE = 115200;
+export const DEFAULT_SERIAL_TIMEOUT_MS = 30_000;
+export const DEFAULT_SERIAL_OPEN_TIMEOUT_MS = 3000;
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+interface Waiter {
+  accept(token: ConsoleToken): boolean;
+  fail(error: EspProvError): void;
+}
+
+export class SerialTransport implements Transport {
+  readonly kind = 'serial';
+  readonly limits: TransportLimits;
+  readonly sessionId: number;
+  readonly path: string;
+  readonly #link: SerialLink;
+  readonly #splitter = new ConsoleLineSplitter();
+  readonly #timeoutMs: number;
+  readonly #onDeviceLine: ((line: string) => void) | undefined;
+  #waiter: Waiter | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #lost: EspProvError | null = null;
+  #closing = false;
+
+  constructor(link: SerialLink, options: Omit<SerialTransportOptions, 'linkFactory'>) {
+    this.#link = link;
+    this.path = options.path;
+    this.sessionId = options.sessionId ?? randomConsoleSessionId();
+    this.limits = {
+      maxRequestBytes: consoleRequestLimit(this.sessionId, options.endpoints ?? KNOWN_ENDPOINTS),
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+    };
+    this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_SERIAL_TIMEOUT_MS;
+    this.#onDeviceLine = options.onDeviceLine;
+    link.onData((chunk) => this.#onData(chunk));
+    link.onClose((error) => {
+      const why = this.#closing ? 'the serial transport was closed' : `${this.path} closed`;
+      this.#lost = new EspProvError('CONNECTION_LOST', error ? `${why}: ${error.message}` : why, { cause: error });
+      this.#waiter?.fail(this.#lost);
+    });
+  }
+
+  #onData(chunk: Uint8Array): void {
+    for (const token of this.#splitter.push(chunk)) {
+      if (this.#waiter?.accept(token)) continue;
+      if (token.type === 'line' && token.text.trim() !== '') this.#onDeviceLine?.(token.text);
+    }
+  }
+
+  /** Waits until `accept` maps a token to a value, `ms` pass (TIMEOUT) or `signal` aborts (CANCELLED). */
+  #wait<T>(
+    ms: number,
+    signal: AbortSignal | undefined,
+    what: string,
+    endpoint: string | undefined,
+    accept: (token: ConsoleToken) => T | undefined,
+  ): Promise<T> {
+    const where = endpoint === undefined ? {} : { endpoint };
+    return new Promise<T>((resolve, reject) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiter = null;
+      };
+      const onAbort = (): void => {
+        finish();
+        reject(new EspProvError('CANCELLED', `cancelled while waiting for ${what}`, where));
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new EspProvError('TIMEOUT', `no ${what} from ${this.path} within ${ms} ms`, where));
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiter = {
+        accept: (token) => {
+          const value = accept(token);
+          if (value === undefined) return false;
+          finish();
+          resolve(value);
+          return true;
+        },
+        fail: (error) => {
+          finish();
+          reject(new EspProvError(error.code, error.message, { cause: error, ...where }));
+        },
+      };
+    });
+  }
+
+  /** Clears anything typed on the device console so far and waits for its prompt (proves a console is there). */
+  async sync(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const prompt = this.#wait(timeoutMs, signal, "console prompt ('>> ')", undefined, (t) =>
+      t.type === 'prompt' ? true : undefined,
+    );
+    try {
+      await this.#link.write(new Uint8Array([0x0d]));
+    } catch (e) {
+      this.#waiter?.fail(new EspProvError('CONNECTION_LOST', `cannot write to ${this.path}`, { cause: e }));
+    }
+    try {
+      await prompt;
+    } catch (e) {
+      const err = toEspProvError(e);
+      if (err.code !== 'TIMEOUT') throw err;
+      throw new EspProvError(
+        'DEVICE_NOT_FOUND',
+        `no protocomm console prompt ('>> ') on ${this.path} within ${timeoutMs} ms: is the firmware built with ` +
+          'the console provisioning scheme, running, and the baud rate right?',
+        { cause: err },
+      );
+    }
+  }
+
+  request(endpoint: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+    const run = this.#queue.then(() => this.#request(endpoint, data, options));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #request(endpoint: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
+    if (this.#lost) throw new EspProvError('CONNECTION_LOST', this.#lost.message, { endpoint, cause: this.#lost });
+    if (options.signal?.aborted) throw new EspProvError('CANCELLED', 'cancelled', { endpoint });
+    const line = buildConsoleLine(endpoint, this.sessionId, data);
+    const exchange = new ConsoleExchange(line);
+    const ms = options.timeoutMs ?? this.#timeoutMs;
+    const outcome = this.#wait<ConsoleOutcome>(
+      ms,
+      options.signal,
+      `reply to ${endpoint}`,
+      endpoint,
+      (token) => exchange.accept(token) ?? undefined,
+    );
+    try {
+      await this.#link.write(new TextEncoder().encode(`${line}\r`));
+    } catch (e) {
+      this.#waiter?.fail(new EspProvError('CONNECTION_LOST', `cannot write to ${this.path}`, { cause: e }));
+    }
+    const result = await outcome;
+    if (result.kind === 'reply') return result.data;
+    const errors = result.logs.filter((l) => {
+      const log = parseLogLine(l);
+      return log !== null && (log.level === 'E' || log.level === 'W');
+    });
+    const said = errors.length > 0 ? `; device log: ${errors.join(' | ')}` : '';
+    throw new EspProvError(
+      'CONNECTION_LOST',
+      `the device failed the ${endpoint} request (no reply line before its next prompt)${said}`,
+      { endpoint, details: { deviceLog: result.logs } },
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#waiter?.fail(new EspProvError('CANCELLED', 'the serial transport was closed'));
+    await this.#link.close();
+  }
+}
+
+/** Opens `options.path` and checks that a protocomm console answers there. */
+export async function openSerialTransport(options: SerialTransportOptions): Promise<SerialTransport> {
+  const baudRate = options.baudRate ?? DEFAULT_BAUD_RATE;
+  const openTimeoutMs = options.openTimeoutMs ?? DEFAULT_SERIAL_OPEN_TIMEOUT_MS;
+  const factory = options.linkFactory ?? openSerialPortLink;
+  if (options.signal?.aborted) throw new EspProvError('CANCELLED', 'cancelled');
+  const link = await factory({ path: options.path, baudRate });
+  const transport = new SerialTransport(link, options);
+  try {
+    await transport.sync(openTimeoutMs, options.signal);
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
+  return transport;
+}
+
+type SerialPortModule = typeof SerialPortNs;
+
+/** Loads the optional `serialport` package; TRANSPORT_UNAVAILABLE with what to do when it is missing. */
+export async function loadSerialPort(
+  load: () => Promise<SerialPortModule> = () => import('serialport'),
+): Promise<SerialPortModule> {
+  try {
+    return await load();
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new EspProvError(
+      'TRANSPORT_UNAVAILABLE',
+      `the serial transport needs the optional package "serialport" and it could not be loaded (${reason}). ` +
+        'Install it next to esp-prov (npm install serialport) on a platform with prebuilt bindings, or use the ' +
+        'manual console transport (--transport console)',
+      { cause: e },
+    );
+  }
+}
+
+/** A SerialLink over a real port, through the `serialport` package. */
+export async function openSerialPortLink(options: { path: string; baudRate: number }): Promise<SerialLink> {
+  const { SerialPort } = await loadSerialPort();
+  const port = new SerialPort({ path: options.path, baudRate: options.baudRate, autoOpen: false });
+  await new Promise<void>((resolve, reject) => {
+    port.open((err) => (err ? reject(openError(options.path, err)) : resolve()));
+  });
+  return {
+    write: (data) =>
+      new Promise((resolve, reject) => {
+        port.write(Buffer.from(data), (err) => (err ? reject(err) : port.drain(() => resolve())));
+      }),
+    onData: (listener) => port.on('data', (chunk: Buffer) => listener(chunk)),
+    onClose: (listener) => port.on('close', (err?: Error | null) => listener(err ?? undefined)),
+    close: () =>
+      new Promise((resolve) => {
+        if (!port.isOpen) return resolve();
+        port.close(() => resolve());
+      }),
+  };
+}
+
+function openError(path: string, err: Error): EspProvError {
+  const m = err.message;
+  if (/ENOENT|No such file|cannot find|File not found/i.test(m)) {
+    return new EspProvError('DEVICE_NOT_FOUND', `no serial port at ${path} (${m})`, { cause: err });
+  }
+  if (/EACCES|Permission denied|Access denied/i.test(m)) {
+    return new EspProvError(
+      'TRANSPORT_UNAVAILABLE',
+      `permission denied opening ${path}: on Linux add yourself to the dialout (or uucp) group (${m})`,
+      { cause: err },
+    );
+  }
+  if (/EBUSY|Resource busy|lock/i.test(m)) {
+    return new EspProvError('TRANSPORT_UNAVAILABLE', `${path} is in use by another program (${m})`, { cause: err });
+  }
+  return new EspProvError('TRANSPORT_UNAVAILABLE', `cannot open ${path}: ${m}`, { cause: err });
+}
+
+/** A SerialLink over any duplex stream (an in-memory pair, a socket relaying a UART). */
+export function duplexSerialLink(stream: Duplex): SerialLink {
+  return {
+    write: (data) =>
+      new Promise((resolve, reject) => {
+        stream.write(Buffer.from(data), (err) => (err ? reject(err) : resolve()));
+      }),
+    onData: (listener) => stream.on('data', (chunk: Buffer) => listener(chunk)),
+    onClose: (listener) => {
+      let fired = false;
+      const once = (err?: Error): void => {
+        if (fired) return;
+        fired = true;
+        listener(err);
+      };
+      stream.on('close', () => once());
+      stream.on('end', () => once());
+      stream.on('error', (err) => once(err));
+    },
+    close: () =>
+      new Promise((resolve) => {
+        if (stream.destroyed) return resolve();
+        stream.once('close', () => resolve());
+        stream.destroy();
+      }),
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * The serial transport against the simulated device console: first over an in-memory stream pair, then
+ * over a real pseudo-terminal opened with `serialport` (python3 holds the PTY master, see console-pty.ts).
+ */
+/* eslint-disable @typescript-eslint/no-floating-promises -- node:test awaits describe/it itself */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Duplex } from 'node:stream';
+import { toHex } from '../src/bytes.js';
+import { EspProvError, type ErrorCode } from '../src/errors.js';
+import { serveConsoleOnPty } from '../src/sim/console-pty.js';
+import { serveConsole, type ConsoleServerOptions } from '../src/sim/console-server.js';
+import {
+  duplexSerialLink,
+  loadSerialPort,
+  openSerialTransport,
+  type SerialTransport,
+  type SerialTransportOptions,
+} from '../src/transport/serial.js';
+import { duplexPair, FakeDevice } from './helpers/console-fakes.js';
+
+async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<EspProvError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof EspProvError, `not an EspProvError: ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    if (message) assert.match(e.message, message);
+    return e;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+async function overMemory(
+  options: Partial<SerialTransportOptions> = {},
+  server: ConsoleServerOptions = {},
+): Promise<{ transport: SerialTransport; device: FakeDevice; lines: string[] }> {
+  const device = new FakeDevice();
+  const [deviceEnd, hostEnd] = duplexPair();
+  serveConsole(device, deviceEnd, { banner: ['\x1b[0;32mI (300) app: Starting provisioning\x1b[0m'], ...server });
+  const lines: string[] = [];
+  const transport = await openSerialTransport({
+    path: 'memory',
+    linkFactory: () => Promise.resolve(duplexSerialLink(hostEnd)),
+    openTimeoutMs: 1000,
+    onDeviceLine: (l) => lines.push(l),
+    ...options,
+  });
+  return { transport, device, lines };
+}
+
+describe('serial transport over an in-memory console', () => {
+  it('sends <endpoint> <session-id> <hex>\\r and returns the hex reply', async () => {
+    const { transport, device, lines } = await overMemory({ sessionId: 4321 });
+    const reply = await transport.request('echo', new Uint8Array([1, 2, 3]));
+    assert.equal(toHex(reply), 'aa030201');
+    assert.deepEqual(device.calls[0], { endpoint: 'echo', sessionId: 4321, data: new Uint8Array([1, 2, 3]) });
+    assert.deepEqual(device.sessionEvents, ['open 4321']);
+    assert.ok(lines.includes('I (300) app: Starting provisioning'), JSON.stringify(lines));
+    await transport.close();
+  });
+
+  it('keeps one random session id per transport; a new transport gets a new device session', async () => {
+    const device = new FakeDevice();
+    const [deviceEnd, hostEnd] = duplexPair();
+    serveConsole(device, deviceEnd);
+    const ids: number[] = [];
+    for (let run = 0; run < 2; run++) {
+      const t = await openSerialTransport({
+        path: 'memory',
+        linkFactory: () => Promise.resolve({ ...duplexSerialLink(hostEnd), close: () => Promise.resolve() }),
+        sessionId: 100 + run,
+      });
+      await t.request('echo', new Uint8Array([1]));
+      await t.request('echo', new Uint8Array([2]));
+      ids.push(t.sessionId);
+    }
+    assert.deepEqual(device.sessionEvents, ['open 100', 'close 100', 'open 101']);
+    assert.ok(device.calls.every((c, i) => c.sessionId === ids[i >> 1]));
+  });
+
+  it('a failed request (log line, then prompt) is CONNECTION_LOST naming the endpoint and quoting the log', async () => {
+    const { transport } = await overMemory({}, { crlf: true });
+    const err = await rejectsWith(transport.request('fail', new Uint8Array([9])), 'CONNECTION_LOST', /fail request/);
+    assert.equal(err.endpoint, 'fail');
+    assert.match(err.message, /E \(\d+\) security1: Key mismatch\. Close connection/);
+    assert.equal(toHex(await transport.request('echo', new Uint8Array([7]))), 'aa07', 'still usable after a failure');
+    await transport.close();
+  });
+
+  it('an unknown command gives no reply and no log: still CONNECTION_LOST at the next prompt', async () => {
+    const { transport } = await overMemory();
+    await rejectsWith(transport.request('prov-nope', new Uint8Array([1])), 'CONNECTION_LOST', /prov-nope/);
+    await transport.close();
+  });
+
+  it('a silent device is TIMEOUT at the deadline', async () => {
+    const { transport } = await overMemory();
+    await rejectsWith(transport.request('silent', new Uint8Array([1]), { timeoutMs: 30 }), 'TIMEOUT', /silent/);
+    await transport.close();
+  });
+
+  it('after a TIMEOUT, the late reply is not taken for the next request', async () => {
+    const { transport, device } = await overMemory();
+    device.slowMs = 60;
+    await rejectsWith(transport.request('slow', new Uint8Array([1]), { timeoutMs: 10 }), 'TIMEOUT');
+    assert.equal(toHex(await transport.request('echo', new Uint8Array([2]))), 'aa02');
+    await transport.close();
+  });
+
+  it('an abort is CANCELLED', async () => {
+    const { transport } = await overMemory();
+    const ac = new AbortController();
+    const p = transport.request('silent', new Uint8Array([1]), { signal: ac.signal, timeoutMs: 5000 });
+    setTimeout(() => ac.abort(), 5);
+    await rejectsWith(p, 'CANCELLED');
+    const pre = new AbortController();
+    pre.abort();
+    await rejectsWith(transport.request('echo', new Uint8Array([1]), { signal: pre.signal }), 'CANCELLED');
+    await transport.close();
+  });
+
+  it('refuses a line over 255 characters before sending (Security 2 Cmd0)', async () => {
+    const { transport, device } = await overMemory({ sessionId: 1 });
+    assert.equal(transport.limits.maxRequestBytes, 119);
+    await rejectsWith(
+      transport.request('prov-session', new Uint8Array(406)),
+      'UNSUPPORTED',
+      /Security 2 cannot run over the console scheme \(256-byte lines, PROTOCOL\.md §2\.3\)/,
+    );
+    assert.equal(device.calls.length, 0);
+    await transport.close();
+  });
+
+  it('queues concurrent requests: one line at a time', async () => {
+    const { transport } = await overMemory();
+    const replies = await Promise.all([1, 2, 3].map((n) => transport.request('echo', new Uint8Array([n]))));
+    assert.deepEqual(replies.map(toHex), ['aa01', 'aa02', 'aa03']);
+    await transport.close();
+  });
+
+  it('after close (or the link dropping) requests are CONNECTION_LOST; a pending one is ended', async () => {
+    const { transport } = await overMemory();
+    const pending = transport.request('silent', new Uint8Array([1]), { timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 5));
+    await transport.close();
+    await rejectsWith(pending, 'CANCELLED');
+    await rejectsWith(transport.request('echo', new Uint8Array([1])), 'CONNECTION_LOST');
+    await transport.close();
+  });
+
+  it('no console prompt at open: DEVICE_NOT_FOUND', async () => {
+    const mute = new Duplex({ read() {}, write: (_c, _e, cb) => cb() });
+    await rejectsWith(
+      openSerialTransport({
+        path: '/dev/ttyMUTE',
+        linkFactory: () => Promise.resolve(duplexSerialLink(mute)),
+        openTimeoutMs: 30,
+      }),
+      'DEVICE_NOT_FOUND',
+      /no protocomm console prompt .* on \/dev\/ttyMUTE/,
+    );
+  });
+
+  it('a missing serialport package is TRANSPORT_UNAVAILABLE with what to do', async () => {
+    await rejectsWith(
+      loadSerialPort(() => Promise.reject(new Error("Cannot find package 'serialport'"))),
+      'TRANSPORT_UNAVAILABLE',
+      /npm install serialport/,
+    );
+  });
+});
+
+describe('serial transport over a real pseudo-terminal (serialport + python3 openpty)', () => {
+  it('talks to the simulated console through /dev/pts/N, twice, with fresh sessions', async () => {
+    const device = new FakeDevice();
+    const pty = await serveConsoleOnPty(device, { crlf: true });
+    try {
+      assert.match(pty.path, /^\/dev\//);
+      for (const sessionId of [11, 12]) {
+        const transport = await openSerialTransport({ path: pty.path, sessionId, openTimeoutMs: 3000 });
+        try {
+          assert.equal(toHex(await transport.request('echo', new Uint8Array(100).fill(0x5a))), 'aa' + '5a'.repeat(100));
+          await rejectsWith(transport.request('fail', new Uint8Array([1])), 'CONNECTION_LOST', /Key mismatch/);
+          await rejectsWith(transport.request('slow', new Uint8Array([1]), { timeoutMs: 10 }), 'TIMEOUT');
+          assert.equal(toHex(await transport.request('echo', new Uint8Array([3]))), 'aa03');
+        } finally {
+          await transport.close();
+        }
+      }
+      assert.deepEqual(device.sessionEvents, ['open 11', 'close 11', 'open 12']);
+    } finally {
+      await pty.close();
+    }
+  });
+
+  it('opening a path that does not exist is DEVICE_NOT_FOUND', async () => {
+    await rejectsWith(openSerialTransport({ path: '/dev/does-not-exist-esp-prov' }), 'DEVICE_NOT_FOUND');
+  });
+});
