@@ -1,0 +1,169 @@
+/**
+ * Manual BLE transport: a person performs the GATT operations with a tool of their choice (nRF Connect,
+ * bluetoothctl, ...) and relays the bytes, as esp_prov's console BLE client does (`BLECLI >>` texts, seed
+ * transcript in shared/reference). Chosen explicitly, never as a silent fallback. Characteristics are named
+ * by UUID: the service UUID with characters 4–7 replaced by the endpoint's 16-bit id (PROTOCOL.md §2.2.1,
+ * ids from §1.2). Each request is one write (with response) followed by one read of the same characteristic
+ * (§2.2.2); the sizes are Bluedroid's, the smaller of the two hosts (§2.2.3).
+ */
+import { toHex } from '../bytes.js';
+import { EspProvError } from '../errors.js';
+import { ManualIo, type ManualIoOptions } from './manual-io.js';
+import type { RequestOptions, Transport, TransportLimits } from './transport.js';
+
+/** The ESP-IDF and network_provisioning examples' service UUID (§2.2.1). */
+export const EXAMPLE_SERVICE_UUID = '021a9004-0382-4aea-bff4-6b3f1c5adfb4';
+
+/** 16-bit characteristic ids (§1.2); `custom-data` is the example's first application endpoint. */
+export const BLE_ENDPOINT_IDS: Readonly<Record<string, number>> = {
+  'prov-ctrl': 0xff4f,
+  'prov-scan': 0xff50,
+  'prov-session': 0xff51,
+  'prov-config': 0xff52,
+  'proto-ver': 0xff53,
+  'custom-data': 0xff54,
+};
+
+/** Bluedroid's CHAR_VAL_LEN_MAX with Security 2 compiled in (§2.2.3). */
+export const BLUEDROID_LIMITS: TransportLimits = { maxRequestBytes: 481, maxResponseBytes: 481 };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The characteristic UUID of a 16-bit endpoint id under `serviceUuid` (§2.2.1 replacement rule). */
+export function characteristicUuid(serviceUuid: string, id16: number): string {
+  const service = serviceUuid.toLowerCase();
+  if (!UUID.test(service)) throw new EspProvError('USAGE', `not a 128-bit UUID: ${JSON.stringify(serviceUuid)}`);
+  if (!Number.isInteger(id16) || id16 < 0 || id16 > 0xffff) {
+    throw new EspProvError('USAGE', `characteristic id must be 16 bits, got ${id16}`);
+  }
+  return service.slice(0, 4) + id16.toString(16).padStart(4, '0') + service.slice(8);
+}
+
+export interface ManualBleOptions extends ManualIoOptions {
+  /** Advertised name of the device to connect to, for the instructions. */
+  deviceName?: string;
+  /** Primary service UUID. Default EXAMPLE_SERVICE_UUID. */
+  serviceUuid?: string;
+  /** Extra or overriding endpoint → 16-bit id entries (application endpoints). */
+  endpointIds?: Readonly<Record<string, number>>;
+  /** Characteristics confirmed while connecting; others are confirmed on first use. Default: esp_prov's three. */
+  confirmEndpoints?: readonly string[];
+  signal?: AbortSignal;
+}
+
+const ESP_PROV_CONFIRMED = ['proto-ver', 'prov-session', 'prov-config'];
+
+export class ManualBleTransport implements Transport {
+  readonly kind = 'ble-manual';
+  readonly limits = BLUEDROID_LIMITS;
+  readonly serviceUuid: string;
+  readonly #io: ManualIo;
+  readonly #ids: Readonly<Record<string, number>>;
+  readonly #confirmed = new Set<string>();
+  #closed = false;
+
+  constructor(options: ManualBleOptions) {
+    this.serviceUuid = (options.serviceUuid ?? EXAMPLE_SERVICE_UUID).toLowerCase();
+    characteristicUuid(this.serviceUuid, 0);
+    this.#ids = { ...BLE_ENDPOINT_IDS, ...options.endpointIds };
+    this.#io = new ManualIo(options);
+  }
+
+  /** The characteristic UUID of `endpoint`; UNSUPPORTED when its id is unknown. */
+  uuidOf(endpoint: string): string {
+    const id = Object.hasOwn(this.#ids, endpoint) ? this.#ids[endpoint] : undefined;
+    if (id === undefined) {
+      throw new EspProvError(
+        'UNSUPPORTED',
+        `no BLE characteristic id is known for endpoint ${endpoint}; give it with the endpoint ids option`,
+        { endpoint },
+      );
+    }
+    return characteristicUuid(this.serviceUuid, id);
+  }
+
+  /** The connection dialogue: connect by hand, find the service and the characteristics. */
+  async connect(deviceName: string | undefined, endpoints: readonly string[], signal?: AbortSignal): Promise<void> {
+    const ask = signal ? { signal } : {};
+    const io = this.#io;
+    io.write('BLE client is running in manual (console) mode\n');
+    io.write('\tPerform each GATT operation below with a BLE tool of your choice and relay the data in hex\n');
+    const name = deviceName === undefined ? 'your provisioning device' : `\`${deviceName}\``;
+    io.write(`BLECLI >> Please connect to BLE device ${name} manually using your tool of choice\n`);
+    if (!(await io.askYesNo('BLECLI >> Was the device connected successfully? [y/n] ', ask))) {
+      throw new EspProvError('DEVICE_NOT_FOUND', `the BLE device ${deviceName ?? ''} was not connected`.trimEnd());
+    }
+    io.write('BLECLI >> List available attributes of the connected device\n');
+    const service = `BLECLI >> Is the service UUID '${this.serviceUuid}' listed among available attributes? [y/n] `;
+    if (!(await io.askYesNo(service, ask))) {
+      throw new EspProvError(
+        'DEVICE_NOT_FOUND',
+        `the provisioning service ${this.serviceUuid} is not on the device; give the service UUID it advertises`,
+      );
+    }
+    for (const endpoint of endpoints) await this.#confirm(endpoint, signal);
+  }
+
+  async #confirm(endpoint: string, signal?: AbortSignal): Promise<void> {
+    if (this.#confirmed.has(endpoint)) return;
+    const uuid = this.uuidOf(endpoint);
+    const question = `BLECLI >> Is the characteristic UUID '${uuid}' listed among available attributes? [y/n] `;
+    if (!(await this.#io.askYesNo(question, signal ? { endpoint, signal } : { endpoint }))) {
+      throw new EspProvError('DEVICE_NOT_FOUND', `the device has no characteristic ${uuid} (${endpoint})`, {
+        endpoint,
+      });
+    }
+    this.#confirmed.add(endpoint);
+  }
+
+  /**
+   * Per-request `timeoutMs` is a device deadline and is not applied: a person relays each message, so the
+   * wait is bounded by `answerTimeoutMs` instead.
+   */
+  async request(endpoint: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+    if (this.#closed) throw new EspProvError('CONNECTION_LOST', 'the manual BLE transport is closed', { endpoint });
+    if (data.length === 0) {
+      throw new EspProvError('INTERNAL', `refusing an empty ${endpoint} write (NimBLE ignores it)`, { endpoint });
+    }
+    if (data.length > this.limits.maxRequestBytes) {
+      throw new EspProvError(
+        'UNSUPPORTED',
+        `${endpoint} request of ${data.length} bytes exceeds the ${this.limits.maxRequestBytes}-byte characteristic`,
+        { endpoint },
+      );
+    }
+    await this.#confirm(endpoint, options.signal);
+    const uuid = this.uuidOf(endpoint);
+    const io = this.#io;
+    io.write(`BLECLI >> Write following data to characteristic with UUID '${uuid}' :\n`);
+    io.write(`\t>> ${toHex(data)}\n`);
+    io.write('BLECLI >> Enter data read from characteristic (in hex) :\n');
+    const reply = await io.askHex('\t<< ', options.signal ? { endpoint, signal: options.signal } : { endpoint });
+    if (reply === null) {
+      throw new EspProvError(
+        'CONNECTION_LOST',
+        `no data read back from ${uuid} (${endpoint}): the write failed or the device disconnected`,
+        { endpoint },
+      );
+    }
+    return reply;
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#io.close();
+    return Promise.resolve();
+  }
+}
+
+/** Creates the transport and runs the connection dialogue. */
+export async function openManualBleTransport(options: ManualBleOptions): Promise<ManualBleTransport> {
+  const transport = new ManualBleTransport(options);
+  try {
+    await transport.connect(options.deviceName, options.confirmEndpoints ?? ESP_PROV_CONFIRMED, options.signal);
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
+  return transport;
+}
