@@ -149,6 +149,23 @@ describe('serial transport over an in-memory console', () => {
     await transport.close();
   });
 
+  it('opening ends a half-typed line on the device first', async () => {
+    const device = new FakeDevice();
+    const [deviceEnd, hostEnd] = duplexPair();
+    serveConsole(device, deviceEnd);
+    hostEnd.write('xyz');
+    const transport = await openSerialTransport({
+      path: 'memory',
+      linkFactory: () => Promise.resolve(duplexSerialLink(hostEnd)),
+    });
+    assert.equal(toHex(await transport.request('echo', new Uint8Array([5]))), 'aa05');
+    assert.deepEqual(
+      device.calls.map((c) => c.endpoint),
+      ['echo'],
+    );
+    await transport.close();
+  });
+
   it('no console prompt at open: DEVICE_NOT_FOUND', async () => {
     const mute = new Duplex({ read() {}, write: (_c, _e, cb) => cb() });
     await rejectsWith(

@@ -165,14 +165,11 @@ export type ConsoleOutcome =
  */
 export class ConsoleExchange {
   readonly #line: string;
-  readonly #loose: string;
   #echoed = false;
   readonly logs: string[] = [];
 
   constructor(commandLine: string) {
     this.#line = commandLine;
-    const [endpoint, sessionId] = commandLine.split(' ');
-    this.#loose = `${endpoint} ${sessionId} `;
   }
 
   get echoed(): boolean {
@@ -183,7 +180,8 @@ export class ConsoleExchange {
     if (token.type === 'prompt') return this.#echoed ? { kind: 'failed', logs: this.logs } : null;
     const text = token.text.trim();
     if (!this.#echoed) {
-      if (text.endsWith(this.#line) || text.includes(this.#loose)) this.#echoed = true;
+      // endsWith: whatever was typed before us ends up in front of our line.
+      if (text.endsWith(this.#line)) this.#echoed = true;
       return null;
     }
     if (text === '') return null;

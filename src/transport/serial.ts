@@ -54,6 +54,8 @@ export const DEFAULT_BAUD_RATE = 115200;
 export const DEFAULT_SERIAL_TIMEOUT_MS = 30_000;
 export const DEFAULT_SERIAL_OPEN_TIMEOUT_MS = 3000;
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/** Typed once at open; not a command on any device, so it only produces its echo and a prompt. */
+const SYNC_LINE = 'esp-prov-sync';
 
 interface Waiter {
   accept(token: ConsoleToken): boolean;
@@ -139,13 +141,19 @@ export class SerialTransport implements Transport {
     });
   }
 
-  /** Clears anything typed on the device console so far and waits for its prompt (proves a console is there). */
+  /**
+   * Ends whatever was typed on the device console before us and proves a console is there: sends a line no
+   * device registers as a command and waits for its echo and the prompt after it. A prompt printed before we
+   * opened the port cannot satisfy this, so the first request never merges with this line in the device's
+   * buffer (the device reads everything available into one line).
+   */
   async sync(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const exchange = new ConsoleExchange(SYNC_LINE);
     const prompt = this.#wait(timeoutMs, signal, "console prompt ('>> ')", undefined, (t) =>
-      t.type === 'prompt' ? true : undefined,
+      exchange.accept(t) ? true : undefined,
     );
     try {
-      await this.#link.write(new Uint8Array([0x0d]));
+      await this.#link.write(new TextEncoder().encode(`${SYNC_LINE}\r`));
     } catch (e) {
       this.#waiter?.fail(new EspProvError('CONNECTION_LOST', `cannot write to ${this.path}`, { cause: e }));
     }
