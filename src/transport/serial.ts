@@ -267,7 +267,11 @@ export async function openSerialPortLink(options: { path: string; baudRate: numb
         port.write(Buffer.from(data), (err) => (err ? reject(err) : port.drain(() => resolve())));
       }),
     onData: (listener) => port.on('data', (chunk: Buffer) => listener(chunk)),
-    onClose: (listener) => port.on('close', (err?: Error | null) => listener(err ?? undefined)),
+    onClose: (listener) => {
+      // An 'error' without a listener would crash the process; both end the link for us.
+      port.on('error', (err: Error) => listener(err));
+      port.on('close', (err?: Error | null) => listener(err ?? undefined));
+    },
     close: () =>
       new Promise((resolve) => {
         if (!port.isOpen) return resolve();
