@@ -16,7 +16,8 @@ import { connect, type Connection, type ConnectOptions } from './connect.js';
 import { provisionThread, scanThreadNetworks, type ThreadAttached } from './thread.js';
 import { provisionWifi, retryWifi, scanAccessPoints, type WifiConnected } from './wifi.js';
 
-export type AccessPointChoice = { ssid: Uint8Array; auth?: number } | 'rescan';
+/** A picked network; `bssid`/`channel` when the user chose one access point of several with that SSID. */
+export type AccessPointChoice = { ssid: Uint8Array; auth?: number; bssid?: Uint8Array; channel?: number } | 'rescan';
 export type ThreadChoice = { network: ThreadNetwork } | 'rescan';
 
 export interface ProvisionOptions extends ConnectOptions {
@@ -29,8 +30,11 @@ export interface ProvisionOptions extends ConnectOptions {
   thread?: { dataset?: Uint8Array | undefined; networkKey?: Uint8Array | undefined };
   /** Requests to application endpoints after the handshake (esp_prov --custom_data → custom-data). */
   custom?: { endpoint: string; data: Uint8Array }[];
-  /** Send a prov-ctrl command after the handshake and stop (esp_prov --reset / --reprov). */
-  ctrl?: CtrlCommand | undefined;
+  /**
+   * Send a prov-ctrl command after the handshake and stop (esp_prov --reset / --reprov). 'reset' / 'reprov'
+   * pick the Wi-Fi or Thread variant the way `network` picks the network.
+   */
+  ctrl?: CtrlCommand | 'reset' | 'reprov' | undefined;
   /**
    * Provision Wi-Fi or Thread (default: Thread when the device has only `thread_prov`), or 'none' to stop
    * after the handshake and the custom requests.
@@ -56,6 +60,8 @@ const MAX_RESCANS = 10;
 async function pickWifi(conn: Connection, o: ProvisionOptions): Promise<WifiCredentials> {
   let ssid = o.wifi?.ssid;
   let auth: number | undefined;
+  let bssid = o.wifi?.bssid;
+  let channel = o.wifi?.channel;
   if (!ssid || ssid.length === 0) {
     if (!hasCapability(conn.info, 'wifi_scan') && conn.info.manager) {
       throw new EspProvError(
@@ -76,6 +82,8 @@ async function pickWifi(conn: Connection, o: ProvisionOptions): Promise<WifiCred
       if (choice === 'rescan') continue;
       ssid = choice.ssid;
       auth = choice.auth;
+      if (choice.bssid) bssid = choice.bssid;
+      if (choice.channel) channel = choice.channel;
       break;
     }
   }
@@ -88,7 +96,7 @@ async function pickWifi(conn: Connection, o: ProvisionOptions): Promise<WifiCred
       );
     passphrase = await o.askPassphrase(ssid);
   }
-  return { ssid, passphrase, bssid: o.wifi?.bssid, channel: o.wifi?.channel };
+  return { ssid, passphrase, bssid, channel };
 }
 
 async function pickThread(conn: Connection, o: ProvisionOptions): Promise<Uint8Array> {
@@ -110,12 +118,21 @@ async function pickThread(conn: Connection, o: ProvisionOptions): Promise<Uint8A
   }
 }
 
+function isThread(conn: Connection, network: ProvisionOptions['network']): boolean {
+  return (
+    network === 'thread' ||
+    (network === undefined && hasCapability(conn.info, 'thread_prov') && !hasCapability(conn.info, 'wifi_prov'))
+  );
+}
+
 export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
   const conn = await connect(o);
   const req = o.signal ? { signal: o.signal } : {};
   if (o.ctrl) {
-    await sendCtrl(conn.session, o.ctrl, req);
-    o.onEvent?.({ type: 'ctrl', command: o.ctrl });
+    const command: CtrlCommand =
+      o.ctrl === 'reset' || o.ctrl === 'reprov' ? `${isThread(conn, o.network) ? 'thread' : 'wifi'}-${o.ctrl}` : o.ctrl;
+    await sendCtrl(conn.session, command, req);
+    o.onEvent?.({ type: 'ctrl', command });
     return { network: 'none', connection: conn, custom: [] };
   }
   const custom: { endpoint: string; response: Uint8Array }[] = [];
@@ -124,9 +141,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     o.onEvent?.({ type: 'custom-data', endpoint: c.endpoint, response });
     custom.push({ endpoint: c.endpoint, response });
   }
-  const thread =
-    o.network === 'thread' ||
-    (o.network === undefined && hasCapability(conn.info, 'thread_prov') && !hasCapability(conn.info, 'wifi_prov'));
+  const thread = isThread(conn, o.network);
   const wait = { ...req, onEvent: o.onEvent, ...(o.connectTimeoutMs ? { timeoutMs: o.connectTimeoutMs } : {}) };
   if (thread) {
     const dataset = await pickThread(conn, o);
