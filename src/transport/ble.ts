@@ -1,0 +1,395 @@
+/**
+ * The BLE transport (PROTOCOL.md §2.2): each request is a GATT write with response to the endpoint's
+ * characteristic followed by a read of the same characteristic (§2.2.2). Long values go through noble's
+ * prepare/execute writes and read-blob reads. Requests are serialised; each has a deadline and honours an
+ * AbortSignal; a dropped link fails the request in flight at once.
+ */
+import { EspProvError } from '../errors.js';
+import { equalBytes } from '../bytes.js';
+import type { RequestOptions, Transport, TransportLimits } from './transport.js';
+import { attErrorCodeOf, attFailure } from './ble-att-errors.js';
+import { scanForDevices, type BleDeviceInfo, type BleScanOptions, type ScanHit } from './ble-discovery.js';
+import { dashedUuid, mapEndpoints, pickProvisioningService, type EndpointMapping } from './ble-gatt.js';
+import { installHciWorkarounds, type HciWorkarounds } from './ble-hci-quirks.js';
+import { loadNoble, type BleLoadOptions, type NobleHandle } from './ble-load.js';
+import type { BleLogger, NobleCharacteristic, NoblePeripheral } from './ble-noble.js';
+
+export { DEFAULT_NAME_PREFIX, DEFAULT_SCAN_TIMEOUT_MS, type BleDeviceInfo } from './ble-discovery.js';
+
+/** The device's BLE host; it sets how large a value the device can take and store (PROTOCOL.md §2.2.3). */
+export type BleStack = 'nimble' | 'bluedroid' | 'bluedroid-nosec2';
+
+export const BLE_STACK_LIMITS: Readonly<Record<BleStack, TransportLimits>> = {
+  nimble: { maxRequestBytes: 512, maxResponseBytes: 512 },
+  bluedroid: { maxRequestBytes: 481, maxResponseBytes: 481 },
+  'bluedroid-nosec2': { maxRequestBytes: 257, maxResponseBytes: 257 },
+};
+/** The host cannot be seen from the client, so assume the smaller Bluedroid limits unless told. */
+export const DEFAULT_BLE_STACK: BleStack = 'bluedroid';
+/** A blocking Wi-Fi scan holds the write response for seconds (§2.2.2). */
+export const DEFAULT_BLE_REQUEST_TIMEOUT_MS = 30_000;
+/** Deadline for connecting and for each GATT discovery step, in ms. */
+export const DEFAULT_BLE_CONNECT_TIMEOUT_MS = 10_000;
+
+export type BleDiscoveryOptions = BleLoadOptions & BleScanOptions;
+
+export interface BleTransportOptions extends BleDiscoveryOptions {
+  /** Provisioning service UUID when the device advertises none and uses no known default. */
+  serviceUuid?: string;
+  /** Device BLE host, for `limits`. Default DEFAULT_BLE_STACK. */
+  stack?: BleStack;
+  /** Default per-request deadline in ms. Default DEFAULT_BLE_REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs?: number;
+  /** Deadline for connecting and for each GATT discovery step, in ms. Default DEFAULT_BLE_CONNECT_TIMEOUT_MS. */
+  connectTimeoutMs?: number;
+  /** ATT MTU to ask for (noble's default 256). */
+  mtu?: number;
+  /**
+   * Refuse, on every endpoint, a response byte-identical to the previous one from the same characteristic.
+   * Set it when the security scheme makes repeats impossible (Security 1; Security 2 with sec_patch_ver >= 1).
+   * prov-session is always checked. See BleTransport.request.
+   */
+  rejectRepeatedResponses?: boolean;
+}
+
+/** Scans and lists provisioning devices (for an interactive picker). Releases the adapter before returning. */
+export async function discoverBleDevices(options: BleDiscoveryOptions = {}): Promise<BleDeviceInfo[]> {
+  const handle = await loadNoble(options);
+  try {
+    return (await scanForDevices(handle.noble, options)).map((h) => h.info);
+  } finally {
+    handle.release();
+  }
+}
+
+/** Finds the device (by serviceName and/or address), connects and maps its endpoints. */
+export async function openBleTransport(options: BleTransportOptions): Promise<BleTransport> {
+  if (options.serviceName === undefined && options.address === undefined) {
+    throw new EspProvError(
+      'USAGE',
+      'name the BLE device (service name) or give its address; discoverBleDevices() lists them',
+    );
+  }
+  const handle = await loadNoble(options);
+  try {
+    const [hit] = await scanForDevices(handle.noble, options);
+    return await BleTransport.connect(handle, hit!, options);
+  } catch (e) {
+    handle.release();
+    throw e;
+  }
+}
+
+const HCI_REASONS: Readonly<Record<number, string>> = {
+  0x08: 'supervision timeout: out of range?',
+  0x13: 'closed by the device',
+  0x16: 'closed by this host',
+  0x3e: 'could not be established',
+};
+
+interface Slot {
+  fail(e: EspProvError): void;
+  endpoint: string | undefined;
+}
+
+export class BleTransport implements Transport {
+  readonly kind = 'ble';
+  readonly limits: TransportLimits;
+  readonly device: BleDeviceInfo;
+  readonly #handle: NobleHandle;
+  readonly #peripheral: NoblePeripheral;
+  readonly #options: BleTransportOptions;
+  readonly #logger: BleLogger;
+  #serviceUuid = '';
+  #map: EndpointMapping | null = null;
+  #hci: HciWorkarounds | null = null;
+  #current: Slot | null = null;
+  #tail: Promise<unknown> = Promise.resolve();
+  #lost: EspProvError | null = null;
+  #closed = false;
+  readonly #lastResponse = new Map<string, Uint8Array>();
+  readonly #onDisconnect: (reason: unknown) => void;
+  readonly #onAbort: () => void;
+
+  private constructor(handle: NobleHandle, hit: ScanHit, options: BleTransportOptions) {
+    this.#handle = handle;
+    this.#peripheral = hit.peripheral;
+    this.device = hit.info;
+    this.#options = options;
+    this.#logger = options.logger ?? {};
+    this.limits = BLE_STACK_LIMITS[options.stack ?? DEFAULT_BLE_STACK];
+    this.#onDisconnect = (reason) => {
+      const text =
+        typeof reason === 'number'
+          ? `HCI 0x${reason.toString(16)}, ${HCI_REASONS[reason] ?? 'link lost'}`
+          : String(reason);
+      const message = this.#closed
+        ? 'the BLE transport was closed'
+        : `the BLE link to ${this.device.name || this.device.id} was lost (${text})`;
+      this.#loseLink(new EspProvError('CONNECTION_LOST', message, { details: { reason } }));
+    };
+    this.#onAbort = () => {
+      this.#current?.fail(new EspProvError('CANCELLED', 'cancelled', errOpts(this.#current.endpoint)));
+      void this.close();
+    };
+  }
+
+  /** Connects to a scanned device and maps its endpoints; on failure the link is dropped (noble is the caller's). */
+  static async connect(handle: NobleHandle, hit: ScanHit, options: BleTransportOptions): Promise<BleTransport> {
+    const t = new BleTransport(handle, hit, options);
+    try {
+      await t.#setup();
+    } catch (e) {
+      t.#closed = true;
+      await t.#disconnect();
+      t.#peripheral.removeListener('disconnect', t.#onDisconnect);
+      throw e;
+    }
+    options.signal?.addEventListener('abort', t.#onAbort, { once: true });
+    return t;
+  }
+
+  async #setup(): Promise<void> {
+    const p = this.#peripheral;
+    const o = this.#options;
+    const stepMs = o.connectTimeoutMs ?? DEFAULT_BLE_CONNECT_TIMEOUT_MS;
+    const name = this.device.name || this.device.address || this.device.id;
+    p.on('disconnect', this.#onDisconnect);
+    await this.#guard(p.connectAsync(o.mtu === undefined ? undefined : { mtu: o.mtu }), {
+      what: `connecting to ${name}`,
+      timeoutMs: stepMs,
+      onTimeout: () => p.cancelConnect(),
+      ...optSignal(o.signal),
+    });
+    this.#hci = installHciWorkarounds(this.#handle.noble, p.id, (r) => {
+      const operation = r.requestOpcode === 0x0a || r.requestOpcode === 0x0c ? 'read' : 'write';
+      const slot = this.#current;
+      if (slot) slot.fail(attFailure(slot.endpoint ?? 'GATT setup', r.code, operation));
+      else this.#logger.debug?.(`ATT error 0x${r.code.toString(16)} outside a request`);
+    });
+    const step = <T>(what: string, work: Promise<T>): Promise<T> =>
+      this.#guard(work, { what, timeoutMs: stepMs, ...optSignal(o.signal) });
+    const services = await step('discovering services', p.discoverServicesAsync([]));
+    const service = pickProvisioningService(services, this.device.serviceUuids, o.serviceUuid);
+    this.#serviceUuid = dashedUuid(service.uuid);
+    const characteristics = await step('discovering characteristics', service.discoverCharacteristicsAsync([]));
+    this.#map = await mapEndpoints(service, characteristics, { step });
+    const how = [...this.#map.source].map(([n, s]) => `${n}${s === 'uuid-rule' ? ' (by UUID)' : ''}`).join(', ');
+    this.#logger.debug?.(`BLE ${name}: service ${this.serviceUuid}, MTU ${this.mtu ?? '?'}, endpoints ${how}`);
+  }
+
+  /** Provisioning service UUID, dashed. */
+  get serviceUuid(): string {
+    return this.#serviceUuid;
+  }
+
+  /** Endpoint names found on the device. */
+  get endpoints(): string[] {
+    return [...(this.#map?.characteristics.keys() ?? [])];
+  }
+
+  /** How each endpoint was found: its 0x2901 description, or the UUID rule of PROTOCOL.md §2.2.1. */
+  get endpointSources(): ReadonlyMap<string, 'descriptor' | 'uuid-rule'> {
+    return this.#map?.source ?? new Map();
+  }
+
+  /** ATT MTU in use (null before the exchange). */
+  get mtu(): number | null {
+    return this.#hci?.mtu() ?? this.#peripheral.mtu;
+  }
+
+  /**
+   * Writes `data` to the endpoint and reads the response back. A Bluedroid device that cannot store a response
+   * (larger than limits.maxResponseBytes) leaves the previous one in place and the read returns it (§2.2.3).
+   * That is detectable only as "the same bytes again": on prov-session a repeat is never genuine and is refused;
+   * elsewhere it may be genuine (Security 0 or 2 polling the same status), so it is logged unless
+   * rejectRepeatedResponses is set.
+   */
+  request(endpoint: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+    const run = this.#tail.then(() => this.#exchange(endpoint, data, options));
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #exchange(endpoint: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
+    if (this.#lost) throw this.#lostFor(endpoint);
+    if (options.signal?.aborted) throw new EspProvError('CANCELLED', 'cancelled', { endpoint });
+    if (data.length === 0) {
+      // NimBLE acknowledges and ignores an empty write, so the read would return the previous response (§2.2.2).
+      throw new EspProvError('INTERNAL', `refusing to send an empty ${endpoint} request`, { endpoint });
+    }
+    if (data.length > this.limits.maxRequestBytes) {
+      throw new EspProvError(
+        'UNSUPPORTED',
+        `${endpoint} request of ${data.length} bytes exceeds the ${this.limits.maxRequestBytes} bytes this BLE device can take`,
+        { endpoint, details: { maxRequestBytes: this.limits.maxRequestBytes } },
+      );
+    }
+    const characteristic = this.#characteristic(endpoint);
+    const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs ?? DEFAULT_BLE_REQUEST_TIMEOUT_MS;
+    const phase = { now: 'write' as 'write' | 'read' };
+    const work = (async () => {
+      await characteristic.writeAsync(Buffer.from(data.buffer, data.byteOffset, data.byteLength), false);
+      phase.now = 'read';
+      return characteristic.readAsync();
+    })();
+    let reply: Uint8Array;
+    try {
+      reply = await this.#guard(work, { what: endpoint, endpoint, timeoutMs, phase, ...optSignal(options.signal) });
+    } catch (e) {
+      const err = e as EspProvError;
+      // A late answer could otherwise be read as the next request's: noble has no way to cancel a GATT operation.
+      if (err.code === 'TIMEOUT' || err.code === 'CANCELLED') this.#breakLink(err);
+      throw err;
+    }
+    const response = new Uint8Array(reply);
+    this.#checkRepeat(endpoint, response);
+    return response;
+  }
+
+  #characteristic(endpoint: string): NobleCharacteristic {
+    const c = this.#map?.characteristics.get(endpoint);
+    if (c) return c;
+    throw new EspProvError(
+      'UNSUPPORTED',
+      `the device has no ${JSON.stringify(endpoint)} endpoint over BLE (it has: ${this.endpoints.join(', ') || 'none'})`,
+      { endpoint, details: { endpoints: this.endpoints } },
+    );
+  }
+
+  #checkRepeat(endpoint: string, response: Uint8Array): void {
+    const previous = this.#lastResponse.get(endpoint);
+    this.#lastResponse.set(endpoint, response);
+    const bluedroid = (this.#options.stack ?? DEFAULT_BLE_STACK) !== 'nimble';
+    if (!previous || !bluedroid || endpoint === 'proto-ver' || !equalBytes(previous, response)) return;
+    const explain = `${endpoint}: the device returned its previous response again. A Bluedroid device does this when the new response exceeds ${this.limits.maxResponseBytes} bytes and cannot be stored (PROTOCOL.md §2.2.3)`;
+    if (endpoint === 'prov-session' || this.#options.rejectRepeatedResponses === true) {
+      throw new EspProvError('UNSUPPORTED', `${explain}; ask for less per request`, {
+        endpoint,
+        details: { staleResponse: true, maxResponseBytes: this.limits.maxResponseBytes },
+      });
+    }
+    this.#logger.warn?.(`${explain}, or the answer really did not change`);
+  }
+
+  #guard<T>(
+    work: Promise<T>,
+    o: {
+      what: string;
+      timeoutMs: number;
+      endpoint?: string;
+      signal?: AbortSignal;
+      phase?: { now: 'write' | 'read' };
+      onTimeout?: () => void;
+    },
+  ): Promise<T> {
+    if (this.#lost) {
+      work.catch(() => undefined);
+      return Promise.reject(this.#lostFor(o.endpoint));
+    }
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const end = (): void => {
+        done = true;
+        clearTimeout(timer);
+        o.signal?.removeEventListener('abort', onAbort);
+        if (this.#current === slot) this.#current = null;
+      };
+      const slot: Slot = {
+        endpoint: o.endpoint,
+        fail: (e) => {
+          if (done) return;
+          end();
+          reject(e);
+        },
+      };
+      const onAbort = (): void => slot.fail(new EspProvError('CANCELLED', `${o.what}: cancelled`, errOpts(o.endpoint)));
+      const timer = setTimeout(() => {
+        o.onTimeout?.();
+        slot.fail(new EspProvError('TIMEOUT', `${o.what}: no answer within ${o.timeoutMs} ms`, errOpts(o.endpoint)));
+      }, o.timeoutMs);
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      this.#current = slot;
+      work.then(
+        (v) => {
+          if (done) return;
+          end();
+          resolve(v);
+        },
+        (e: unknown) => slot.fail(this.#mapError(e, o.what, o.endpoint, o.phase?.now ?? 'read')),
+      );
+    });
+  }
+
+  #mapError(e: unknown, what: string, endpoint: string | undefined, operation: 'write' | 'read'): EspProvError {
+    if (e instanceof EspProvError) return e;
+    if (this.#lost) return this.#lostFor(endpoint);
+    const code = attErrorCodeOf(e);
+    if (code !== undefined) return attFailure(endpoint ?? what, code, operation, e);
+    const message = e instanceof Error ? e.message : String(e);
+    return new EspProvError('CONNECTION_LOST', `${what}: ${message}`, { ...errOpts(endpoint), cause: e });
+  }
+
+  #lostFor(endpoint: string | undefined): EspProvError {
+    const lost = this.#lost!;
+    return new EspProvError(lost.code === 'CANCELLED' ? 'CANCELLED' : 'CONNECTION_LOST', lost.message, {
+      ...errOpts(endpoint),
+      cause: lost,
+    });
+  }
+
+  #loseLink(err: EspProvError): void {
+    if (!this.#lost) this.#lost = err;
+    this.#current?.fail(new EspProvError(err.code, err.message, { ...errOpts(this.#current.endpoint), cause: err }));
+  }
+
+  /** After a timeout or cancel the link is unusable (an answer may still arrive), and the device's session with it. */
+  #breakLink(cause: EspProvError): void {
+    if (this.#lost) return;
+    this.#lost = new EspProvError(
+      cause.code === 'CANCELLED' ? 'CANCELLED' : 'CONNECTION_LOST',
+      `the BLE link was dropped after an unanswered request (${cause.message}); reconnect and redo the handshake`,
+      { cause },
+    );
+    void this.#disconnect();
+  }
+
+  async #disconnect(): Promise<void> {
+    const p = this.#peripheral;
+    if (p.state !== 'connected' && p.state !== 'connecting') return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (p.state === 'connecting') p.cancelConnect();
+      else
+        await Promise.race([
+          p.disconnectAsync(),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, 2000);
+          }),
+        ]);
+    } catch (e) {
+      this.#logger.debug?.(`BLE disconnect failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Disconnects and stops noble (so that the process can exit). Safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#loseLink(new EspProvError('CONNECTION_LOST', 'the BLE transport was closed'));
+    await this.#disconnect();
+    this.#peripheral.removeListener('disconnect', this.#onDisconnect);
+    this.#handle.release();
+  }
+}
+
+function errOpts(endpoint: string | undefined): { endpoint?: string } {
+  return endpoint === undefined ? {} : { endpoint };
+}
+
+function optSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal === undefined ? {} : { signal };
+}
