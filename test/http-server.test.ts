@@ -45,7 +45,7 @@ async function ok(c: RawClient) {
   return r as Exclude<typeof r, 'closed'>;
 }
 
-void describe('responses', () => {
+void describe('responses', { timeout: 10_000 }, () => {
   void test('a successful POST gets exactly status, Content-Type, Content-Length and Set-Cookie, nothing else', async () => {
     const { connect } = await setup();
     const c = await connect();
@@ -80,7 +80,7 @@ void describe('responses', () => {
   });
 });
 
-void describe('routing errors are real HTTP responses followed by close', () => {
+void describe('routing errors are real HTTP responses followed by close', { timeout: 10_000 }, () => {
   const cases: Array<[string, string, string]> = [
     [
       'GET on an endpoint',
@@ -148,7 +148,7 @@ void describe('routing errors are real HTTP responses followed by close', () => 
   });
 });
 
-void describe('handler failures close the connection without any response', () => {
+void describe('handler failures close the connection without any response', { timeout: 10_000 }, () => {
   const cases: Array<[string, string]> = [
     ['DeviceFailure', post('/prov-session', 'fail: wrong pop')],
     ['any other error', post('/prov-session', 'boom')],
@@ -203,7 +203,7 @@ void describe('handler failures close the connection without any response', () =
   });
 });
 
-void describe('session cookie rules (protocomm_httpd common_post_handler)', () => {
+void describe('session cookie rules (protocomm_httpd common_post_handler)', { timeout: 10_000 }, () => {
   async function firstSession(connect: () => Promise<RawClient>) {
     const c = await connect();
     c.send(post('/proto-ver', 'a'));
@@ -308,7 +308,7 @@ void describe('session cookie rules (protocomm_httpd common_post_handler)', () =
   });
 });
 
-void describe('one socket at a time', () => {
+void describe('one socket at a time', { timeout: 10_000 }, () => {
   void test('a new connection evicts the older one (LRU purge)', async () => {
     const { connect, events } = await setup();
     const a = await firstSession(connect);
@@ -346,7 +346,7 @@ void describe('one socket at a time', () => {
   }
 });
 
-void describe('lifecycle', () => {
+void describe('lifecycle', { timeout: 10_000 }, () => {
   void test('request events carry endpoint, sizes, status and session', async () => {
     const { connect, events } = await setup();
     const c = await connect();

@@ -99,6 +99,9 @@ export class HttpTransport implements Transport {
     if (refused) return Promise.reject(refused);
     const { signal } = options;
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    if (!(timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
+      return Promise.reject(new EspProvError('USAGE', `invalid timeout ${timeoutMs} ms for ${endpoint}`, { endpoint }));
+    }
     return new Promise<Uint8Array>((resolve, reject) => {
       let release!: () => void;
       const slot = new Promise<void>((r) => (release = r));
