@@ -1,0 +1,22 @@
+/**
+ * The device's side of the three security schemes (PROTOCOL.md §4), behind one small interface: protocomm
+ * hands every prov-session request to `handshake` and wraps every Request-endpoint payload in
+ * `decrypt`/`encrypt`. Any failure is a DeviceFailure: the device never answers a failed handshake with a
+ * message (§4 common rules, §6.2). Exactly one session context exists; `reset` starts a new one.
+ */
+import type { SessionData } from '../gen/proto.js';
+
+export type HandshakePhase = 'handshake0' | 'handshake1';
+
+export interface DeviceSecurity {
+  readonly version: 0 | 1 | 2;
+  /** Which step a (decoded) session request is, or undefined when it is neither Command0 nor Command1. */
+  phaseOf(request: SessionData): HandshakePhase | undefined;
+  /** Handles one session request; returns the response message. Throws DeviceFailure. */
+  handshake(request: SessionData): SessionData.$Properties;
+  /** Decrypts a Request-endpoint payload. Throws DeviceFailure before the handshake or on a bad tag. */
+  decrypt(data: Uint8Array): Uint8Array;
+  encrypt(data: Uint8Array): Uint8Array;
+  /** Forgets the session (new transport session, or the old one closed). */
+  reset(): void;
+}
