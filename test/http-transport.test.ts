@@ -7,6 +7,9 @@ import net from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import { isEspProvError, type EspProvError } from '../src/errors.js';
 import { startHttpServer, type HttpServerEvent } from '../src/sim/http-server.js';
+import { provision } from '../src/provision/flow.js';
+import { SimDevice } from '../src/sim/device.js';
+import type { ProtocommDevice } from '../src/sim/protocomm.js';
 import { HttpTransport, parseServiceAddress } from '../src/transport/http.js';
 import { FakeDevice, sequenceRandom } from './helpers/http-fakes.js';
 
@@ -19,7 +22,11 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function sim(device = new FakeDevice(), host = '127.0.0.1', port = 0) {
+async function sim<D extends ProtocommDevice = FakeDevice>(
+  device: D = new FakeDevice() as unknown as D,
+  host = '127.0.0.1',
+  port = 0,
+) {
   const events: HttpServerEvent[] = [];
   const server = await startHttpServer(device, {
     host,
@@ -440,6 +447,39 @@ void describe('against the simulated device', { timeout: 10_000 }, () => {
     const tr = transport(server);
     assert.equal(str(await tr.request('proto-ver', bytes('six'))), 'proto-ver|1001|six');
     assert.equal(tr.cookie, 'session=1001');
+  });
+});
+
+void describe('smoke: provisioning the simulated device over HTTP only', { timeout: 20_000 }, () => {
+  const fast = { applyDelayMs: 10, connectDelayMs: 10, scanDurationMs: 10, cleanupDelayMs: 100 };
+
+  void test('Security 2 (example credentials): handshake, custom data, Wi-Fi join', async () => {
+    const device = new SimDevice(fast);
+    const { server, connects } = await sim(device);
+    const t = transport(server);
+    const result = await provision({
+      transport: t,
+      security: { username: 'wifiprov', password: 'abcd1234' },
+      custom: [{ endpoint: 'custom-data', data: bytes('hello') }],
+      wifi: { ssid: bytes('HomeNetwork'), passphrase: bytes('correct-horse-battery') },
+    });
+    assert.equal(result.network, 'wifi');
+    assert.equal(result.network === 'wifi' && result.connected.ip, '192.168.1.100');
+    assert.equal(connects(), 1, 'the whole run used one TCP connection');
+    assert.equal(t.cookie, 'session=1001');
+  });
+
+  void test('a wrong password is refused by closing the connection → HANDSHAKE_FAILED', async () => {
+    const { server } = await sim(new SimDevice(fast));
+    const e = await rejection(
+      provision({
+        transport: transport(server),
+        security: { username: 'wifiprov', password: 'wrong-password' },
+        network: 'none',
+      }),
+    );
+    assert.equal(e.code, 'HANDSHAKE_FAILED');
+    assert.equal((e.cause as EspProvError).code, 'CONNECTION_LOST');
   });
 });
 
