@@ -393,6 +393,18 @@ void describe('lifecycle', { timeout: 10_000 }, () => {
     await assert.rejects(RawClient.connect(s2.port));
   });
 
+  void test('a throwing event listener does not stop the server', async () => {
+    const { connect } = await setup({
+      onEvent: () => {
+        throw new Error('listener bug');
+      },
+    });
+    const c = await connect();
+    c.send(post('/proto-ver', 'a') + post('/proto-ver', 'b', ['Cookie: session=1882305139']));
+    assert.equal((await ok(c)).body, 'proto-ver|1882305139|a');
+    assert.equal((await ok(c)).body, 'proto-ver|1882305139|b');
+  });
+
   void test('a port in use is a coded error', async () => {
     const { server } = await setup();
     await assert.rejects(startHttpServer(new FakeDevice(), { port: server.port }), { code: 'TRANSPORT_UNAVAILABLE' });

@@ -97,7 +97,13 @@ class SimHttpd {
   constructor(device: ProtocommDevice, options: HttpServerOptions) {
     this.#device = device;
     const onEvent = options.onEvent;
-    this.#emit = (e) => onEvent?.(e);
+    this.#emit = (e) => {
+      try {
+        onEvent?.(e);
+      } catch {
+        // A failing log listener must not stop the device's single server task.
+      }
+    };
     this.#recvTimeoutMs = options.recvTimeoutMs ?? DEFAULT_RECV_TIMEOUT_MS;
     this.#tagSockets = options.tagSockets ?? true;
     this.#binding = new HttpdSessionBinding(options.random ?? cryptoRandom);
@@ -142,7 +148,12 @@ class SimHttpd {
     conn.scheduled = true;
     this.#enqueue(async () => {
       conn.scheduled = false;
-      await this.#serve(conn);
+      try {
+        await this.#serve(conn);
+      } catch (e) {
+        this.#drop(conn, 'server');
+        throw e;
+      }
       if (conn.buffered > 0) this.#schedule(conn);
     });
   }
