@@ -141,7 +141,8 @@ function waitForPoweredOn(
     const timer = setTimeout(() => finish(adapterUnavailable(last, platform, timeoutMs)), timeoutMs);
     noble.on('stateChange', onState);
     signal?.addEventListener('abort', onAbort, { once: true });
-    onState(last);
+    if (signal?.aborted) onAbort();
+    else onState(last);
   });
 }
 

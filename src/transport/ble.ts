@@ -146,6 +146,10 @@ export class BleTransport implements Transport {
       throw e;
     }
     options.signal?.addEventListener('abort', t.#onAbort, { once: true });
+    if (options.signal?.aborted) {
+      await t.close();
+      throw new EspProvError('CANCELLED', 'cancelled while connecting');
+    }
     return t;
   }
 
@@ -310,6 +314,7 @@ export class BleTransport implements Transport {
       }, o.timeoutMs);
       o.signal?.addEventListener('abort', onAbort, { once: true });
       this.#current = slot;
+      if (o.signal?.aborted) onAbort();
       work.then(
         (v) => {
           if (done) return;

@@ -1,0 +1,158 @@
+/** Loading noble: missing package, adapter states per OS, adapter choice, noble's console output. */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { EspProvError } from '../src/errors.js';
+import { discoverBleDevices, openBleTransport } from '../src/transport/ble.js';
+import { captureNobleConsole, loadNoble, parseAdapter, type NobleLoader } from '../src/transport/ble-load.js';
+import { createFakeNoble, fakeNobleLoader } from '../src/sim/ble-fake-bindings.js';
+import { FakeDevice, model } from './ble-fixtures.js';
+
+const isCode = (code: string) => (e: unknown) => e instanceof EspProvError && e.code === code;
+
+void describe('loading noble', () => {
+  void test('a missing @stoprocent/noble is TRANSPORT_UNAVAILABLE with the install command', async () => {
+    const loader: NobleLoader = () =>
+      Promise.reject(
+        Object.assign(new Error("Cannot find package '@stoprocent/noble'"), { code: 'ERR_MODULE_NOT_FOUND' }),
+      );
+    const before = console.log;
+    for (const attempt of [
+      () => openBleTransport({ loader, serviceName: 'PROV_1' }),
+      () => discoverBleDevices({ loader }),
+    ]) {
+      await assert.rejects(
+        attempt(),
+        (e: unknown) =>
+          isCode('TRANSPORT_UNAVAILABLE')(e) && /npm install @stoprocent\/noble/.test((e as Error).message),
+      );
+    }
+    assert.equal(console.log, before, 'console restored');
+  });
+
+  void test('a native load failure is TRANSPORT_UNAVAILABLE too, never another transport', async () => {
+    const loader: NobleLoader = () => Promise.reject(new Error('bluetooth_hci_socket.node: invalid ELF header'));
+    await assert.rejects(
+      discoverBleDevices({ loader, platform: 'linux' }),
+      (e: unknown) =>
+        isCode('TRANSPORT_UNAVAILABLE')(e) &&
+        /invalid ELF header/.test((e as Error).message) &&
+        /softap/.test((e as Error).message),
+    );
+  });
+
+  const states: [string, NodeJS.Platform, RegExp][] = [
+    [
+      'unsupported',
+      'linux',
+      /setcap cap_net_raw\+eip .*--ble-adapter hciN|--ble-adapter hciN.*setcap cap_net_raw\+eip/,
+    ],
+    ['unauthorized', 'linux', /sudo setcap cap_net_raw\+eip \$\(readlink -f \$\(which node\)\)/],
+    ['unauthorized', 'darwin', /Privacy & Security > Bluetooth/],
+    ['unsupported', 'win32', /Device Manager/],
+  ];
+  for (const [state, platform, advice] of states) {
+    void test(`adapter ${state} on ${platform}: actionable TRANSPORT_UNAVAILABLE, noble stopped`, async () => {
+      const fake = fakeNobleLoader({ peripherals: [], state: state as 'unsupported' });
+      await assert.rejects(
+        discoverBleDevices({ loader: fake.loader, platform, powerOnTimeoutMs: 10_000 }),
+        (e: unknown) => isCode('TRANSPORT_UNAVAILABLE')(e) && advice.test((e as Error).message),
+      );
+      assert.equal(fake.bindings[0]!.stopped, true);
+    });
+  }
+
+  void test('an adapter that stays off fails at the deadline with the power-on advice', async () => {
+    const fake = fakeNobleLoader({ peripherals: [], state: 'poweredOff' });
+    await assert.rejects(
+      discoverBleDevices({ loader: fake.loader, platform: 'win32', powerOnTimeoutMs: 30 }),
+      (e: unknown) =>
+        isCode('TRANSPORT_UNAVAILABLE')(e) && /not ready after 30 ms.*Settings > Bluetooth/.test((e as Error).message),
+    );
+    assert.equal(fake.bindings[0]!.stopped, true);
+  });
+
+  void test('an abort while waiting for the adapter is CANCELLED', async () => {
+    const fake = fakeNobleLoader({ peripherals: [], state: 'poweredOff' });
+    const ac = new AbortController();
+    const pending = loadNoble({ loader: fake.loader, powerOnTimeoutMs: 10_000, signal: ac.signal });
+    setImmediate(() => ac.abort());
+    await assert.rejects(pending, isCode('CANCELLED'));
+    assert.equal(fake.bindings[0]!.stopped, true);
+  });
+
+  void test('--ble-adapter hci1 reaches the loader and NOBLE_HCI_DEVICE_ID', async () => {
+    const saved = process.env['NOBLE_HCI_DEVICE_ID'];
+    const seen: unknown[] = [];
+    const fake = fakeNobleLoader({ peripherals: [] });
+    try {
+      const handle = await loadNoble({
+        adapter: 'hci1',
+        loader: (o) => {
+          seen.push(o);
+          return fake.loader(o);
+        },
+      });
+      handle.release();
+      assert.deepEqual(seen, [{ deviceId: 1, adapterId: 'hci1' }]);
+      assert.equal(process.env['NOBLE_HCI_DEVICE_ID'], '1');
+    } finally {
+      if (saved === undefined) delete process.env['NOBLE_HCI_DEVICE_ID'];
+      else process.env['NOBLE_HCI_DEVICE_ID'] = saved;
+    }
+    assert.equal(parseAdapter('0'), 0);
+    assert.throws(() => parseAdapter('wlan0'), isCode('USAGE'));
+  });
+});
+
+void describe("noble's console output", () => {
+  let printed: string[];
+  let original: typeof console.log;
+  beforeEach(() => {
+    printed = [];
+    original = console.log;
+    console.log = (...args: unknown[]) => void printed.push(args.join(' '));
+  });
+  afterEach(() => {
+    console.log = original;
+  });
+
+  void test('goes to the logger while noble is loaded; other output passes; restored afterwards', async () => {
+    const patched = console.log;
+    const logged: string[] = [];
+    const loader: NobleLoader = async () => {
+      const { noble, bindings } = await createFakeNoble({ peripherals: [model(new FakeDevice())] });
+      const start = bindings.start.bind(bindings);
+      bindings.start = () => {
+        // What noble's HCI binding prints when the adapter is unusable (research/deps.md §1).
+        console.log('noble warning: adapter does not support Bluetooth Low Energy (BLE, Bluetooth Smart).');
+        console.log('               Try to run with environment variable:');
+        console.log('the application says hello');
+        start();
+        bindings.emit('warning', 'something odd');
+      };
+      return noble;
+    };
+    const handle = await loadNoble({
+      loader,
+      logger: { debug: (m) => logged.push(`D ${m}`), warn: (m) => logged.push(`W ${m}`) },
+    });
+    await new Promise((r) => setImmediate(r));
+    handle.release();
+    assert.deepEqual(printed, ['the application says hello']);
+    assert.deepEqual(logged.slice(0, 2), [
+      'D noble warning: adapter does not support Bluetooth Low Energy (BLE, Bluetooth Smart).',
+      'D Try to run with environment variable:',
+    ]);
+    assert.equal(console.log, patched, 'console.log restored');
+  });
+
+  void test('overlapping captures restore only when the last one ends', () => {
+    const patched = console.log;
+    const a = captureNobleConsole({});
+    const b = captureNobleConsole({});
+    a();
+    assert.notEqual(console.log, patched);
+    b();
+    assert.equal(console.log, patched);
+  });
+});

@@ -1,0 +1,314 @@
+/**
+ * The BLE transport against the GATT model through noble's own classes on fake bindings. Every behaviour runs
+ * with both GATT clients: noble's raw-HCI client (Linux) and the 'direct' one that reports ATT errors as
+ * errors (D-Bus/macOS/Windows bindings).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { EspProvError } from '../src/errors.js';
+import { openBleTransport, BLE_STACK_LIMITS, type BleTransport } from '../src/transport/ble.js';
+import { DeviceFailure } from '../src/sim/protocomm.js';
+import type { BleGattModel } from '../src/sim/ble-gatt-model.js';
+import { ATT } from '../src/sim/ble-att-server.js';
+import { FakeDevice, echo, failing, hanging, model, rig, type Handler } from './ble-fixtures.js';
+
+const isCode = (code: string) => (e: unknown) => e instanceof EspProvError && e.code === code;
+const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
+const text = (b: Uint8Array) => Buffer.from(b).toString();
+
+/** Waits until the device has received `n` requests (event-loop turns, no wall-clock threshold). */
+async function untilCalls(device: FakeDevice, n: number): Promise<void> {
+  while (device.calls.length < n) await new Promise((r) => setImmediate(r));
+}
+
+for (const gattClient of ['noble-hci', 'direct'] as const) {
+  const open = async (
+    m: BleGattModel,
+    options: Parameters<typeof openBleTransport>[0] extends infer O ? Partial<O> : never = {},
+  ): Promise<{ t: BleTransport; r: ReturnType<typeof rig> }> => {
+    const r = rig([m], { gattClient }, { serviceName: m.name, ...options });
+    return { t: await openBleTransport(r.options), r };
+  };
+
+  void describe(`BLE transport (${gattClient})`, () => {
+    void test('maps endpoints from the 0x2901 names, application endpoints included', async () => {
+      const device = new FakeDevice(echo, ['proto-ver', 'prov-session', 'prov-config', 'my-endpoint']);
+      const { t } = await open(model(device));
+      assert.deepEqual(t.endpoints.sort(), ['my-endpoint', 'proto-ver', 'prov-config', 'prov-session']);
+      assert.ok([...t.endpointSources.values()].every((s) => s === 'descriptor'));
+      assert.equal(text(await t.request('my-endpoint', Buffer.from('hi'))), 'my-endpoint:hi');
+      await t.close();
+    });
+
+    void test('without descriptors, finds the standard endpoints by the UUID rule', async () => {
+      const device = new FakeDevice(echo, [
+        'proto-ver',
+        'prov-session',
+        'prov-config',
+        'prov-scan',
+        'prov-ctrl',
+        'custom-data',
+        'extra',
+      ]);
+      const { t } = await open(model(device, { userDescriptions: false, advertiseServiceUuid: false }));
+      for (const e of ['proto-ver', 'prov-session', 'prov-config', 'prov-scan', 'prov-ctrl', 'custom-data']) {
+        assert.equal(t.endpointSources.get(e), 'uuid-rule', e);
+        // The echo names the endpoint the device received it on: the right characteristic was used.
+        assert.equal(text(await t.request(e, Buffer.from('x'))), `${e}:x`);
+      }
+      await assert.rejects(
+        t.request('extra', Buffer.from('x')),
+        (e: unknown) => isCode('UNSUPPORTED')(e) && /it has: .*prov-session/.test((e as Error).message),
+      );
+      await t.close();
+    });
+
+    void test('legacy 0000ffff layout with 16-bit UUIDs on the wire and nothing advertised', async () => {
+      const device = new FakeDevice();
+      const m = model(device, { legacyUuids: true, userDescriptions: false, advertiseServiceUuid: false });
+      const { t } = await open(m);
+      assert.equal(t.serviceUuid, '0000ffff-0000-1000-8000-00805f9b34fb');
+      assert.equal(text(await t.request('prov-session', Buffer.from('s'))), 'prov-session:s');
+      await t.close();
+    });
+
+    void test('a missing endpoint is UNSUPPORTED and names the ones that exist', async () => {
+      const { t } = await open(model(new FakeDevice(echo, ['proto-ver', 'prov-session'])));
+      await assert.rejects(
+        t.request('prov-scan', Buffer.from('x')),
+        (e: unknown) =>
+          isCode('UNSUPPORTED')(e) &&
+          (e as EspProvError).endpoint === 'prov-scan' &&
+          /prov-session, proto-ver|proto-ver, prov-session/.test((e as Error).message),
+      );
+      await t.close();
+    });
+
+    for (const stack of ['nimble', 'bluedroid'] as const) {
+      void test(`${stack}: a 406-byte request and a 416-byte response arrive whole`, async () => {
+        const response = bytes(416, 3);
+        const device = new FakeDevice((_e, data) => (data.length === 406 ? response : new Uint8Array([0])));
+        const m = model(device, { stack });
+        const { t } = await open(m, { stack });
+        const request = bytes(406);
+        const got = await t.request('prov-session', request);
+        assert.deepEqual(device.calls[0]!.data, request);
+        assert.deepEqual(got, response);
+        if (t.mtu !== null && t.mtu < 410) {
+          // Larger than MTU-3: noble must have used prepare/execute, and read blob for the response.
+          assert.ok((m.opcodeCounts.get(ATT.PREPARE_WRITE_REQ) ?? 0) >= 2, 'prepare writes');
+          assert.equal(m.opcodeCounts.get(ATT.EXECUTE_WRITE_REQ), 1, 'one execute write');
+          assert.ok((m.opcodeCounts.get(ATT.READ_BLOB_REQ) ?? 0) >= 1, 'read blob');
+        }
+        await t.close();
+      });
+    }
+
+    void test('limits follow the stack option (Bluedroid by default)', async () => {
+      const m = model(new FakeDevice());
+      const a = await open(m);
+      assert.deepEqual(a.t.limits, BLE_STACK_LIMITS.bluedroid);
+      await a.t.close();
+      for (const stack of ['nimble', 'bluedroid-nosec2'] as const) {
+        const b = await open(model(new FakeDevice()), { stack });
+        assert.deepEqual(b.t.limits, BLE_STACK_LIMITS[stack]);
+        await b.t.close();
+      }
+    });
+
+    void test('refuses empty and oversize requests without writing', async () => {
+      const device = new FakeDevice();
+      const { t } = await open(model(device));
+      await assert.rejects(t.request('custom-data', new Uint8Array()), isCode('INTERNAL'));
+      await assert.rejects(t.request('custom-data', bytes(482)), isCode('UNSUPPORTED'));
+      assert.equal(device.calls.length, 0);
+      assert.equal(text(await t.request('custom-data', bytes(481).fill(65))).length, 'custom-data:'.length + 481);
+      await t.close();
+    });
+
+    void test('Bluedroid: an oversize response is not stored; the repeat is refused on prov-session', async () => {
+      let size = 10;
+      const device = new FakeDevice(() => bytes(size));
+      const m = model(device, { stack: 'bluedroid' });
+      const warnings: string[] = [];
+      const { t } = await open(m, { logger: { warn: (s) => warnings.push(s) } });
+      assert.equal((await t.request('prov-session', Buffer.from('a'))).length, 10);
+      size = 500;
+      await assert.rejects(
+        t.request('prov-session', Buffer.from('b')),
+        (e: unknown) => isCode('UNSUPPORTED')(e) && (e as EspProvError).details?.['staleResponse'] === true,
+      );
+      // Elsewhere a repeat may be genuine: returned, but not silently.
+      size = 10;
+      await t.request('custom-data', Buffer.from('a'));
+      size = 500;
+      const stale = await t.request('custom-data', Buffer.from('b'));
+      assert.equal(stale.length, 10, 'the model really serves the previous value');
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /481 bytes/);
+      await t.close();
+    });
+
+    void test('Bluedroid: rejectRepeatedResponses refuses stale values on every endpoint', async () => {
+      let size = 10;
+      const m = model(new FakeDevice(() => bytes(size)), { stack: 'bluedroid' });
+      const { t } = await open(m, { rejectRepeatedResponses: true });
+      await t.request('prov-config', Buffer.from('a'));
+      size = 600;
+      await assert.rejects(t.request('prov-config', Buffer.from('b')), isCode('UNSUPPORTED'));
+      await t.close();
+    });
+
+    void test('NimBLE stores large responses, so nothing is flagged with stack nimble', async () => {
+      let size = 10;
+      const m = model(new FakeDevice(() => bytes(size)), { stack: 'nimble' });
+      const { t } = await open(m, { stack: 'nimble' });
+      await t.request('prov-session', Buffer.from('a'));
+      size = 500;
+      assert.equal((await t.request('prov-session', Buffer.from('b'))).length, 500);
+      await t.close();
+    });
+
+    void test('NimBLE failure: ATT error 0x04 names the endpoint and the link stays up', async () => {
+      const device = new FakeDevice(failing);
+      const m = model(device, { stack: 'nimble' });
+      const { t } = await open(m, { stack: 'nimble' });
+      await assert.rejects(
+        t.request('prov-session', Buffer.from('bad')),
+        (e: unknown) =>
+          isCode('CONNECTION_LOST')(e) &&
+          (e as EspProvError).endpoint === 'prov-session' &&
+          (e as EspProvError).details?.['attError'] === 0x04 &&
+          /wrong PoP or password/.test((e as Error).message),
+      );
+      // The same for a long (prepare/execute) write.
+      await assert.rejects(
+        t.request('prov-session', bytes(406)),
+        (e: unknown) => (e as EspProvError).details?.['attError'] === 4,
+      );
+      device.handler = echo;
+      assert.equal(text(await t.request('proto-ver', Buffer.from('v'))), 'proto-ver:v');
+      assert.deepEqual(device.closed, []);
+      await t.close();
+      assert.deepEqual(device.closed, device.opened);
+    });
+
+    for (const size of [3, 406]) {
+      void test(`Bluedroid failure (${size}-byte request): the device drops the link, CONNECTION_LOST`, async () => {
+        const device = new FakeDevice(failing);
+        const m = model(device, { stack: 'bluedroid' });
+        const { t } = await open(m);
+        await assert.rejects(
+          t.request('prov-session', bytes(size)),
+          (e: unknown) => isCode('CONNECTION_LOST')(e) && (e as EspProvError).details?.['attError'] === undefined,
+        );
+        assert.deepEqual(device.closed, device.opened, 'the device closed its session');
+        device.handler = echo;
+        await assert.rejects(t.request('proto-ver', Buffer.from('v')), isCode('CONNECTION_LOST'));
+        await t.close();
+      });
+    }
+
+    void test(
+      'a link lost mid-request fails that request at once, not at its deadline',
+      { timeout: 10_000 },
+      async () => {
+        const device = new FakeDevice(hanging);
+        const m = model(device);
+        const { t } = await open(m);
+        const pending = t.request('prov-config', Buffer.from('x'), { timeoutMs: 60_000 });
+        await untilCalls(device, 1);
+        m.disconnectAll(0x08);
+        await assert.rejects(
+          pending,
+          (e: unknown) => isCode('CONNECTION_LOST')(e) && /out of range/.test((e as Error).message),
+        );
+        await t.close();
+      },
+    );
+
+    void test('a deadline gives TIMEOUT and drops the link, whose session cannot be trusted', async () => {
+      const device = new FakeDevice(hanging);
+      const { t } = await open(model(device));
+      await assert.rejects(t.request('prov-config', Buffer.from('x'), { timeoutMs: 30 }), isCode('TIMEOUT'));
+      await assert.rejects(t.request('proto-ver', Buffer.from('v')), isCode('CONNECTION_LOST'));
+      await t.close();
+      assert.deepEqual(device.closed, device.opened);
+    });
+
+    void test('a per-request abort gives CANCELLED', async () => {
+      const device = new FakeDevice(hanging);
+      const { t } = await open(model(device));
+      const ac = new AbortController();
+      const pending = t.request('prov-config', Buffer.from('x'), { signal: ac.signal });
+      await untilCalls(device, 1);
+      ac.abort();
+      await assert.rejects(pending, isCode('CANCELLED'));
+      await t.close();
+    });
+
+    void test('aborting the transport signal (Ctrl-C) disconnects and stops noble', async () => {
+      const device = new FakeDevice(hanging);
+      const ac = new AbortController();
+      const { t, r } = await open(model(device), { signal: ac.signal });
+      const pending = t.request('prov-config', Buffer.from('x'));
+      await untilCalls(device, 1);
+      ac.abort();
+      await assert.rejects(pending, isCode('CANCELLED'));
+      while (!r.loader.bindings[0]!.stopped) await new Promise((res) => setImmediate(res));
+      assert.deepEqual(device.closed, device.opened);
+    });
+
+    void test('requests are serialised: one write-then-read at a time, answers not mixed up', async () => {
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const slow: Handler = async (endpoint, data) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+        inFlight--;
+        return echo(endpoint, data, 0);
+      };
+      const { t } = await open(model(new FakeDevice(slow)));
+      const answers = await Promise.all(['a', 'b', 'c'].map((s) => t.request('custom-data', Buffer.from(s))));
+      assert.deepEqual(answers.map(text), ['custom-data:a', 'custom-data:b', 'custom-data:c']);
+      assert.equal(maxInFlight, 1);
+      await t.close();
+    });
+
+    void test('each connection is a new device session; close() ends it and stops noble', async () => {
+      const device = new FakeDevice();
+      const m = model(device);
+      const a = await open(m);
+      await a.t.close();
+      await a.t.close();
+      const b = await open(m);
+      assert.equal(device.opened.length, 2);
+      assert.notEqual(device.opened[0], device.opened[1]);
+      await b.t.close();
+      assert.deepEqual(device.closed, device.opened);
+      assert.ok(a.r.loader.bindings.every((x) => x.stopped) && b.r.loader.bindings.every((x) => x.stopped));
+      await assert.rejects(b.t.request('proto-ver', Buffer.from('v')), isCode('CONNECTION_LOST'));
+    });
+
+    void test('the provisioning service is found among others when the advertisement names it', async () => {
+      const m = model(new FakeDevice(), { serviceUuid: '6e400001-b5a3-f393-e0a9-e50e24dcca9e' });
+      const { t } = await open(m);
+      assert.equal(t.serviceUuid, '6e400001-b5a3-f393-e0a9-e50e24dcca9e');
+      await t.close();
+    });
+
+    void test('a device failure on DeviceFailure subclasses too', async () => {
+      class Custom extends DeviceFailure {}
+      const m = model(
+        new FakeDevice(() => {
+          throw new Custom('x');
+        }),
+        { stack: 'nimble' },
+      );
+      const { t } = await open(m, { stack: 'nimble' });
+      await assert.rejects(t.request('prov-ctrl', Buffer.from('x')), isCode('CONNECTION_LOST'));
+      await t.close();
+    });
+  });
+}
