@@ -69,6 +69,7 @@ function errorCode(e: unknown): string | undefined {
 
 export class HttpTransport implements Transport {
   readonly kind = 'softap';
+  readonly linkUsesDeviceWifi = true;
   readonly limits: TransportLimits;
   readonly address: ServiceAddress;
   readonly #agent: http.Agent;

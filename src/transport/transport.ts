@@ -23,6 +23,11 @@ export interface Transport {
   readonly kind: string;
   readonly limits: TransportLimits;
   /**
+   * True when the link runs over the device's own Wi-Fi radio (SoftAP). A device-side Wi-Fi scan must then
+   * hop channels in groups so that the access point keeps beaconing (esp_prov: group_channels 5, §5.1).
+   */
+  readonly linkUsesDeviceWifi?: boolean;
+  /**
    * Sends `data` (never empty) to `endpoint` and resolves with the response bytes. Rejects with an
    * EspProvError: CONNECTION_LOST when the device closed without answering, TIMEOUT, CANCELLED, ...
    */
