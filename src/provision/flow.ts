@@ -74,6 +74,7 @@ async function pickWifi(conn: Connection, o: ProvisionOptions): Promise<WifiCred
     for (let n = 0; ; n++) {
       if (n > MAX_RESCANS) throw new EspProvError('CANCELLED', 'too many rescans');
       const aps = await scanAccessPoints(conn, {
+        groupChannels: conn.session.transport.linkUsesDeviceWifi ? 5 : 0,
         ...o.scan,
         ...(o.signal ? { signal: o.signal } : {}),
         onEvent: o.onEvent,
