@@ -7,16 +7,20 @@
 export interface SimClock {
   /** Milliseconds on this clock's time line. */
   now(): number;
-  /** Runs `fn` once after `ms` milliseconds; returns a function that cancels it. */
-  setTimer(fn: () => void, ms: number): () => void;
+  /**
+   * Runs `fn` once after `ms` milliseconds; returns a function that cancels it. `keepAlive` marks a wait
+   * someone is blocked on (a response being delayed, the cleanup after success): on the wall clock only
+   * those keep the process running; background device timers never do.
+   */
+  setTimer(fn: () => void, ms: number, keepAlive?: boolean): () => void;
 }
 
-/** Wall-clock time. Timers are unref'd: a simulated device never keeps a process alive on its own. */
+/** Wall-clock time. Background timers are unref'd: an idle simulated device never keeps a process alive. */
 export const realClock: SimClock = {
   now: () => Date.now(),
-  setTimer(fn, ms) {
+  setTimer(fn, ms, keepAlive = false) {
     const t = setTimeout(fn, Math.max(0, ms));
-    t.unref();
+    if (!keepAlive) t.unref();
     return () => clearTimeout(t);
   },
 };
@@ -88,10 +92,14 @@ export function sleep(clock: SimClock, ms: number, signal?: AbortSignal): Promis
       cancel();
       reject(abortReason(signal!));
     };
-    const cancel = clock.setTimer(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    const cancel = clock.setTimer(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      ms,
+      true,
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

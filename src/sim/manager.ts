@@ -80,8 +80,8 @@ export class ProvManager {
     this.#hooks.onState({ kind: 'manager', state });
   }
 
-  #after(ms: number, fn: () => void): void {
-    this.#timers.push(this.#clock.setTimer(fn, ms));
+  #after(ms: number, fn: () => void, keepAlive = false): void {
+    this.#timers.push(this.#clock.setTimer(fn, ms, keepAlive));
   }
 
   // ---- called by the station / Thread node ------------------------------------------------------------
@@ -105,7 +105,7 @@ export class ProvManager {
   done(): void {
     if (!this.#options.autoStop || this.#doneScheduled) return;
     this.#doneScheduled = true;
-    this.#after(this.#options.cleanupDelayMs, () => this.stop('provisioned'));
+    this.#after(this.#options.cleanupDelayMs, () => this.stop('provisioned'), true);
   }
 
   stop(reason: StopReason): void {
