@@ -1,0 +1,232 @@
+/**
+ * The default command, esp_prov's whole run (PROTOCOL.md §7.2) on the library's provision(): resolve inputs
+ * (flags, files, QR, environment), open the transport, run, report. Everything interactive is a callback that
+ * exists only on a terminal; without one, a missing value is MISSING_INPUT naming the flag.
+ */
+import { fromHex, toHex, utf8 } from '../../bytes.js';
+import { EspProvError } from '../../errors.js';
+import type { WifiCredentials } from '../../endpoints/config.js';
+import { authModeName } from '../../endpoints/wifi-auth.js';
+import type { ProvisionOptions, ProvisionResult } from '../../provision/flow.js';
+import type { SecretName } from '../../provision/connect.js';
+import type { CommandContext } from '../context.js';
+import { displayBytes, macText, responseText, ssidText } from '../format.js';
+import type { ProvisionArgs } from '../options.js';
+import { pickThreadNetwork, validateNetworkKey, validatePassphrase, validateSsid, WifiPicker } from '../pickers.js';
+import { parseQrPayload, type QrPayload } from '../qr-payload.js';
+import { missing, readBytesFile, resolveSecret } from '../secrets.js';
+import { openTransport } from '../transports.js';
+
+/** Wrong passphrases a person may retry before we stop asking. */
+const MAX_WIFI_RETRIES = 5;
+
+function checkWifiInput(ssid: string | undefined, passphrase: string | undefined): void {
+  if (ssid !== undefined) {
+    const v = validateSsid(ssid);
+    if (v !== true) throw new EspProvError('USAGE', `--ssid: ${v}`);
+  }
+  if (passphrase !== undefined) {
+    const v = validatePassphrase(false)(passphrase);
+    if (v !== true) throw new EspProvError('USAGE', `--passphrase: ${v}`);
+  }
+}
+
+interface Inputs {
+  transport: ProvisionArgs['transport'];
+  serviceName: string | undefined;
+  pop: string | undefined;
+  username: string | undefined;
+  password: string | undefined;
+  passphrase: string | undefined;
+  custom: { endpoint: string; data: Uint8Array }[];
+}
+
+async function gatherInputs(a: ProvisionArgs, ctx: CommandContext): Promise<Inputs> {
+  let qr: QrPayload | undefined;
+  if (a.qr !== undefined) qr = parseQrPayload(a.qr === '-' ? await ctx.stdin.take('the QR payload') : a.qr);
+  const transport = a.transport ?? qr?.transport;
+  let serviceName = a.serviceName;
+  if (serviceName === undefined && qr?.name !== undefined) {
+    // The QR name is the BLE device name; for SoftAP it is the access point to join, not an address.
+    if (transport === 'ble' || transport === 'ble-manual') serviceName = qr.name;
+    else if (transport === 'softap') {
+      ctx.out.step('qr', `Join the device's Wi-Fi access point "${qr.name}" first; the device answers at 192.168.4.1`, {
+        join: qr.name,
+      });
+    }
+  }
+  const sec2 = qr?.username !== undefined;
+  const pop = await resolveSecret(a.pop, 'the PoP', sec2 ? undefined : qr?.pop, ctx.stdin);
+  const username = await resolveSecret(a.username, 'the Security 2 username', qr?.username, ctx.stdin);
+  const password = await resolveSecret(a.password, 'the Security 2 password', sec2 ? qr?.pop : undefined, ctx.stdin);
+  const passphrase = await resolveSecret(a.passphrase, 'the passphrase', undefined, ctx.stdin);
+  for (const s of [pop, password, passphrase]) ctx.redactor.add(s?.value);
+  ctx.redactor.add(a.datasetTlvs);
+  checkWifiInput(a.ssid, passphrase?.value);
+  const custom: Inputs['custom'] = [];
+  for (const c of a.custom) {
+    const data =
+      c.data.kind === 'bytes' ? c.data.bytes : await readBytesFile(c.data.path, `data for ${c.endpoint}`, ctx.stdin);
+    custom.push({ endpoint: c.endpoint, data });
+  }
+  return {
+    transport,
+    serviceName,
+    pop: pop?.value,
+    username: username?.value,
+    password: password?.value,
+    passphrase: passphrase?.value,
+    custom,
+  };
+}
+
+const SECRET_PROMPTS: Record<SecretName, string> = {
+  pop: 'Proof of possession (PoP)',
+  username: 'Security 2 username',
+  password: 'Security 2 password',
+};
+
+function interaction(a: ProvisionArgs, ctx: CommandContext): Partial<ProvisionOptions> {
+  const source = { pop: a.pop, username: a.username, password: a.password } as const;
+  if (!ctx.interactive) {
+    return {
+      askSecret: (name) => Promise.reject(missing(source[name], SECRET_PROMPTS[name])),
+      askPassphrase: () => Promise.reject(missing(a.passphrase, 'the Wi-Fi passphrase')),
+    };
+  }
+  const prompter = ctx.prompter();
+  const note = (line: string): void => ctx.out.step('note', line);
+  const picker = new WifiPicker(prompter, ctx.out.colors, note);
+  let retries = 0;
+  return {
+    async askSecret(name) {
+      const nonEmpty = (v: string): true | string => (v.length > 0 ? true : 'required');
+      const v =
+        name === 'username'
+          ? await prompter.text(SECRET_PROMPTS[name], nonEmpty)
+          : await prompter.secret(SECRET_PROMPTS[name], nonEmpty);
+      if (name !== 'username') ctx.redactor.add(v);
+      return v;
+    },
+    selectAccessPoint: (aps) => picker.select(aps),
+    async askPassphrase(ssid) {
+      const p = await picker.passphrase(ssid);
+      ctx.redactor.add(p);
+      return p;
+    },
+    async onWifiFailure(err, last): Promise<WifiCredentials | undefined> {
+      if (++retries > MAX_WIFI_RETRIES) return undefined;
+      ctx.out.step('wifi-failed', `${ctx.out.colors.red('✖')} ${err.message}`, { code: err.code });
+      if (err.code === 'WIFI_AUTH_FAILED') {
+        const p = await picker.passphrase(last.ssid, `New passphrase for "${ssidText(last.ssid)}" (empty to give up)`);
+        if (p.length === 0) return undefined;
+        ctx.redactor.add(p);
+        return { ...last, passphrase: p };
+      }
+      return (await prompter.confirm('Try again with the same network?', false)) ? last : undefined;
+    },
+    selectThreadNetwork: (networks) => pickThreadNetwork(prompter, networks, ctx.out.colors, note),
+    async askNetworkKey(network) {
+      const key = await prompter.secret(`Network key of "${network.networkName}" (32 hex digits)`, validateNetworkKey);
+      const bytes = fromHex(key.trim());
+      ctx.redactor.add(bytes);
+      return bytes;
+    },
+  };
+}
+
+function report(result: ProvisionResult, a: ProvisionArgs, ctx: CommandContext): void {
+  const security = result.connection.choice.version;
+  if (result.network === 'wifi') {
+    const c = result.connected;
+    ctx.out.success(
+      `Connected to "${ssidText(c.ssid)}" — IP ${c.ip}, BSSID ${macText(c.bssid)}, channel ${c.channel} (${authModeName(c.authMode)})`,
+      {
+        network: 'wifi',
+        ssid: displayBytes(c.ssid),
+        ssidHex: toHex(c.ssid),
+        ip: c.ip,
+        bssid: macText(c.bssid),
+        channel: c.channel,
+        authMode: authModeName(c.authMode),
+        security,
+      },
+    );
+  } else if (result.network === 'thread') {
+    const t = result.attached;
+    ctx.out.success(
+      `Attached to Thread network "${t.name}" — PAN 0x${t.panId.toString(16).padStart(4, '0')}, channel ${t.channel}`,
+      { network: 'thread', name: t.name, panId: t.panId, extPanId: toHex(t.extPanId), channel: t.channel, security },
+    );
+  } else if (a.ctrl) {
+    ctx.out.success(`Sent ${a.ctrl} to the device`, { network: 'none', ctrl: a.ctrl, security });
+  } else {
+    ctx.out.success('Session finished; no network provisioned (--network none)', {
+      network: 'none',
+      custom: result.custom.map((c) => ({ endpoint: c.endpoint, response: responseText(c.response).text })),
+      security,
+    });
+  }
+}
+
+/**
+ * Without a terminal, fail before touching the device when a value is certainly needed: Security 2 always
+ * needs both credentials; a named network needs a passphrase ("" for an open one).
+ */
+function precheck(a: ProvisionArgs, inputs: Inputs, ctx: CommandContext): void {
+  if (ctx.interactive || a.ctrl) return;
+  if (a.secVer === 2) {
+    if (inputs.username === undefined) throw missing(a.username, 'the Security 2 username');
+    if (inputs.password === undefined) throw missing(a.password, 'the Security 2 password');
+  }
+  const wifi = a.network === 'wifi' || (a.network === 'auto' && a.datasetTlvs === undefined);
+  if (wifi && a.ssid !== undefined && inputs.passphrase === undefined) {
+    throw missing(a.passphrase, 'the Wi-Fi passphrase ("" for an open network)');
+  }
+  if (a.network === 'wifi' && a.ssid === undefined) {
+    throw new EspProvError(
+      'MISSING_INPUT',
+      'no network given: pass --ssid (prompting is off: no terminal, or --no-input)',
+    );
+  }
+}
+
+export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promise<number> {
+  if (a.genCred) {
+    const { runGenCred } = await import('./gen-cred.js');
+    return runGenCred(
+      { ...a, salt: undefined, format: a.json ? 'json' : 'c', username: a.username, password: a.password },
+      ctx,
+    );
+  }
+  const inputs = await gatherInputs(a, ctx);
+  precheck(a, inputs, ctx);
+  const opened = await openTransport({ ...a, transport: inputs.transport, serviceName: inputs.serviceName }, ctx);
+  try {
+    const { provision } = await import('../../provision/flow.js');
+    const result = await provision({
+      transport: opened.transport,
+      security: { version: a.secVer, pop: inputs.pop, username: inputs.username, password: inputs.password },
+      expectedVersion: a.protoVer,
+      requestTimeoutMs: a.timeoutMs,
+      connectTimeoutMs: a.timeoutMs,
+      signal: ctx.signal,
+      onEvent: (e) => ctx.out.event(e),
+      onTrace: (t) => ctx.out.trace(t),
+      wifi: {
+        ssid: a.ssid !== undefined ? utf8(a.ssid) : undefined,
+        passphrase: inputs.passphrase !== undefined ? utf8(inputs.passphrase) : undefined,
+      },
+      thread: { dataset: a.datasetTlvs },
+      custom: inputs.custom,
+      ctrl: a.ctrl,
+      network: a.network === 'auto' ? undefined : a.network,
+      ...(a.timeoutMs ? { scan: { scanTimeoutMs: a.timeoutMs } } : {}),
+      ...interaction(a, ctx),
+    });
+    report(result, a, ctx);
+    return 0;
+  } finally {
+    await opened.close();
+  }
+}

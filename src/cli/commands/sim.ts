@@ -1,0 +1,175 @@
+/**
+ * `esp-prov sim`: a simulated device to provision, until Ctrl-C / SIGTERM (then exit 0). SoftAP: the simulated
+ * protocomm_httpd on --listen. Console: the device console on a pseudo-terminal, for `--transport serial`.
+ * With --json the first stdout line is {"event":"ready",…} and every request is one JSON line after it.
+ */
+import { readFile } from 'node:fs/promises';
+import { toHex } from '../../bytes.js';
+import { EspProvError } from '../../errors.js';
+import type { SimRequestEvent } from '../../sim/device.js';
+import type { SimStateEvent } from '../../sim/manager.js';
+import type { SimAccessPoint } from '../../sim/access-points.js';
+import type { CommandContext } from '../context.js';
+import { authModeName } from '../../endpoints/wifi-auth.js';
+import { displayBytes, macText, padText, ssidText } from '../format.js';
+import type { SimArgs } from '../options.js';
+import { EXAMPLE_SECRET, EXAMPLE_USERNAME, startSimulator } from '../simulator.js';
+
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65535)
+    throw new EspProvError('USAGE', `--listen must be host:port, e.g. 127.0.0.1:8080 (got ${JSON.stringify(text)})`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+function stateJson(e: SimStateEvent): Record<string, unknown> {
+  if (e.kind !== 'wifi') return { event: 'state', kind: e.kind, state: e.state };
+  const s = e.state;
+  switch (s.kind) {
+    case 'connected':
+      return { event: 'state', kind: 'wifi', state: 'connected', ssid: displayBytes(s.ssid), ip: s.ip };
+    case 'attempt-failed':
+      return { event: 'state', kind: 'wifi', state: s.kind, attemptsRemaining: s.attemptsRemaining };
+    case 'failed':
+      return { event: 'state', kind: 'wifi', state: 'failed', reason: s.reason };
+    default:
+      return { event: 'state', kind: 'wifi', state: s.kind };
+  }
+}
+
+function requestJson(e: SimRequestEvent): Record<string, unknown> {
+  return {
+    event: 'request',
+    endpoint: e.endpoint,
+    session: e.sessionId,
+    phase: e.phase,
+    bytesIn: e.requestBytes.length,
+    bytesOut: e.responseBytes?.length ?? null,
+    ...(e.failure ? { failure: e.failure } : {}),
+    ...(e.faults.length > 0 ? { faults: e.faults } : {}),
+  };
+}
+
+function securityText(a: SimArgs, show: boolean): { text: string; command: string } {
+  if (a.sec === 0) return { text: 'Security 0 (none)', command: '--sec_ver 0' };
+  if (a.sec === 1) {
+    const pop = a.pop ?? EXAMPLE_SECRET;
+    if (pop === '') return { text: 'Security 1 without PoP', command: '--sec_ver 1' };
+    const shown = show || a.pop === undefined ? pop : '<your PoP>';
+    return { text: `Security 1, PoP ${shown}`, command: `--pop ${shown}` };
+  }
+  if (a.salt)
+    return {
+      text: `Security 2 (salt/verifier given), patch ${a.secPatch}`,
+      command: '--sec2_username <user> --sec2_pwd <password>',
+    };
+  const user = a.username ?? EXAMPLE_USERNAME;
+  const pwd = show || a.password === undefined ? (a.password ?? EXAMPLE_SECRET) : '<your password>';
+  return {
+    text: `Security 2 (${user} / ${pwd}), patch ${a.secPatch}`,
+    command: `--sec2_username ${user} --sec2_pwd ${pwd}`,
+  };
+}
+
+function apLine(ap: SimAccessPoint): string {
+  const pass = ap.passphrase ? `passphrase ${displayBytes(ap.passphrase)}` : 'no passphrase';
+  const auth = authModeName(ap.auth).padEnd(15);
+  return `    ${padText(ssidText(ap.ssid), 33)} ${macText(ap.bssid)}  ch ${String(ap.channel).padStart(2)}  ${auth} ${pass}`;
+}
+
+export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
+  const out = ctx.out;
+  let accessPoints: SimAccessPoint[] | undefined;
+  if (a.aps !== undefined) {
+    const { loadAccessPoints } = await import('../../sim/access-points.js');
+    accessPoints = loadAccessPoints(
+      await readFile(a.aps, 'utf8').catch((e: unknown) => {
+        throw new EspProvError('USAGE', `cannot read --aps ${JSON.stringify(a.aps)}`, { cause: e });
+      }),
+    );
+  }
+  const log = (e: SimRequestEvent): void => {
+    if (out.json) return out.line(requestJson(e));
+    const size = e.responseBytes
+      ? `${e.responseBytes.length} B`
+      : out.colors.red(`no answer: ${e.failure ?? 'failed'}`);
+    out.step(
+      'request',
+      `${e.endpoint.padEnd(13)} session ${e.sessionId}  ${e.phase.padEnd(16)} ${String(e.requestBytes.length).padStart(4)} B → ${size}`,
+    );
+    if (a.verbose)
+      out.debug(`  in ${toHex(e.requestBytes)}${e.responseBytes ? `\n    out ${toHex(e.responseBytes)}` : ''}`);
+  };
+  const common = {
+    sec: a.sec,
+    pop: a.pop,
+    username: a.username,
+    password: a.password,
+    salt: a.salt,
+    verifier: a.verifier,
+    secPatch: a.secPatch,
+    accessPoints,
+    signal: ctx.signal,
+    onRequest: log,
+  };
+  const show = ctx.redactor.enabled === false;
+  const sec = securityText(a, show);
+  let stop: () => Promise<void>;
+  let ready: Record<string, unknown>;
+  let howTo: string;
+  if (a.transport === 'softap') {
+    const { host, port } = parseListen(a.listen);
+    const sim = await startSimulator({ ...common, host, port });
+    const where = host.includes(':') ? `[${sim.host}]:${sim.port}` : `${sim.host}:${sim.port}`;
+    ready = { event: 'ready', transport: 'softap', host: sim.host, port: sim.port };
+    howTo = `esp-prov --transport softap --service_name ${where} ${sec.command}`;
+    // Shutting down stops the device too; those last state changes are not news.
+    sim.device.on('state', (e) => {
+      if (ctx.signal.aborted) return;
+      if (out.json) out.line(stateJson(e));
+      else out.step('state', `${e.kind}: ${JSON.stringify(stateJson(e)['state'])}`);
+    });
+    sim.device.on('stopped', (i) => {
+      if (ctx.signal.aborted) return;
+      if (out.json) out.line({ event: 'stopped', reason: i.reason });
+      else out.step('stopped', `provisioning stopped (${i.reason}); the device no longer answers`);
+    });
+    stop = () => sim.close();
+  } else {
+    const [{ SimDevice }, { serveConsoleOnPty }, { simSecurity }] = await Promise.all([
+      import('../../sim/device.js'),
+      import('../../sim/console-pty.js'),
+      import('../simulator.js'),
+    ]);
+    const device = new SimDevice({
+      security: await simSecurity(common),
+      patchLevel: a.secPatch,
+      ...(accessPoints ? { accessPoints } : {}),
+    });
+    device.on('request', log);
+    const pty = await serveConsoleOnPty(device);
+    ready = { event: 'ready', transport: 'console', path: pty.path };
+    howTo = `esp-prov --transport serial --service_name ${pty.path} ${sec.command}`;
+    stop = async () => {
+      await pty.close();
+      device.stop();
+    };
+  }
+  if (out.json) out.line({ ...ready, security: a.sec, ...(a.sec === 2 ? { patchLevel: a.secPatch } : {}) });
+  else {
+    const { DEFAULT_ACCESS_POINTS } = await import('../../sim/default-aps.js');
+    out.step('ready', `Simulated device ready: ${sec.text}`);
+    out.step('ready', `Provision it with:\n    ${howTo}`);
+    out.step('ready', `Networks it can join:\n${(accessPoints ?? DEFAULT_ACCESS_POINTS).map(apLine).join('\n')}`);
+    out.step('ready', 'Ctrl-C to stop.');
+  }
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await stop();
+  if (out.json) out.line({ event: 'exit' });
+  else out.step('exit', 'Simulator stopped.');
+  return 0;
+}

@@ -1,0 +1,30 @@
+/** What every command gets: the process's streams (injected, so tests run the CLI in-process), output, redactor. */
+import type { Output } from './output.js';
+import type { Prompter } from './prompts.js';
+import type { Redactor } from './redact.js';
+import type { StdinOnce } from './secrets.js';
+
+export interface CliStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface CliIo {
+  stdout: CliStream;
+  stderr: CliStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CommandContext {
+  io: CliIo;
+  out: Output;
+  redactor: Redactor;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  /** True when prompting is allowed: stdin and stderr are terminals and --no-input was not given. */
+  interactive: boolean;
+  stdin: StdinOnce;
+  /** The prompter (interactive only). */
+  prompter(): Prompter;
+}

@@ -1,0 +1,375 @@
+/**
+ * What the CLI says, in two forms. Human: progress on stderr (one line per step and per wait), the result on
+ * stdout. --json: stdout carries only NDJSON — one object per event and a final {"ok":…} line — and stderr
+ * stays quiet. Everything passes the redactor (redact.ts).
+ */
+import pc from 'picocolors';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+import { toHex } from '../bytes.js';
+import type { EspProvError } from '../errors.js';
+import type { AccessPoint } from '../endpoints/scan.js';
+import type { ThreadNetwork } from '../endpoints/thread.js';
+import { authModeName } from '../endpoints/wifi-auth.js';
+import type { ProvisionEvent } from '../provision/events.js';
+import type { TraceEvent } from '../session/session.js';
+import { displayBytes, macText, responseText, ssidText } from './format.js';
+import { redacting, type Redactor, type Writer } from './redact.js';
+
+export interface OutputOptions {
+  stdout: Writer;
+  stderr: Writer;
+  redactor: Redactor;
+  json: boolean;
+  verbose: boolean;
+  color: boolean;
+  /** Clock for "still waiting" lines (tests pin it). */
+  now?: () => number;
+}
+
+export type Fields = Record<string, unknown>;
+
+export interface Output {
+  readonly json: boolean;
+  readonly colors: Colors;
+  /** A step: human line on stderr; JSON event `{event: name, ...fields}`. */
+  step(name: string, text: string, fields?: Fields): void;
+  event(e: ProvisionEvent): void;
+  trace(t: TraceEvent): void;
+  /** Verbose-only transport detail. */
+  debug(line: string): void;
+  /** Final success: human text on stdout; JSON `{"ok":true, ...fields}`. */
+  success(text: string, fields: Fields): void;
+  failure(err: EspProvError, hints: readonly string[]): void;
+  /** Plain text on stdout (C arrays, QR codes); never used with --json. */
+  print(text: string): void;
+  /** Raw JSON line on stdout (sim's request log, gen-cred --format json). */
+  line(value: Fields): void;
+}
+
+export function apJson(ap: AccessPoint): Fields {
+  return {
+    ssid: displayBytes(ap.ssid),
+    ssidHex: toHex(ap.ssid),
+    bssid: macText(ap.bssid),
+    channel: ap.channel,
+    rssi: ap.rssi,
+    auth: ap.auth,
+    authName: authModeName(ap.auth),
+  };
+}
+
+function threadJson(n: ThreadNetwork): Fields {
+  return {
+    name: n.networkName,
+    panId: n.panId,
+    extPanId: toHex(n.extPanId),
+    channel: n.channel,
+    rssi: n.rssi,
+    lqi: n.lqi,
+    extAddr: toHex(n.extAddr),
+  };
+}
+
+/** ProvisionEvent → JSON object (bytes as text + hex; events never carry secrets). */
+export function eventJson(e: ProvisionEvent): Fields {
+  switch (e.type) {
+    case 'version':
+      return {
+        event: 'version',
+        version: e.info.version ?? null,
+        manager: e.info.manager,
+        secVer: e.info.secVer ?? null,
+        secPatchVer: e.info.secPatchVer ?? null,
+        capabilities: e.info.capabilities,
+        apps: e.info.apps,
+      };
+    case 'security':
+      return { event: 'security', ...e.choice };
+    case 'custom-data': {
+      const r = responseText(e.response);
+      return {
+        event: 'custom-data',
+        endpoint: e.endpoint,
+        response: r.text,
+        responseKind: r.kind,
+        responseHex: toHex(e.response),
+      };
+    }
+    case 'scan-results':
+      return { event: 'scan-results', accessPoints: e.accessPoints.map(apJson) };
+    case 'thread-scan-results':
+      return { event: 'thread-scan-results', networks: e.networks.map(threadJson) };
+    case 'config-sent':
+      return {
+        event: 'config-sent',
+        network: e.network,
+        ...(e.ssid ? { ssid: displayBytes(e.ssid), ssidHex: toHex(e.ssid) } : {}),
+      };
+    case 'wifi-status': {
+      const s = e.status;
+      if (s.state === 'connected') {
+        return {
+          event: 'wifi-status',
+          state: s.state,
+          ip: s.ip,
+          ssid: displayBytes(s.ssid),
+          bssid: macText(s.bssid),
+          channel: s.channel,
+          authMode: authModeName(s.authMode),
+        };
+      }
+      return { event: 'wifi-status', ...s };
+    }
+    case 'thread-status': {
+      const s = e.status;
+      return s.state === 'attached'
+        ? { event: 'thread-status', ...s, extPanId: toHex(s.extPanId) }
+        : { event: 'thread-status', ...s };
+    }
+    default: {
+      const { type, ...rest } = e;
+      return { event: type, ...rest };
+    }
+  }
+}
+
+const STILL_WAITING_EVERY_MS = 5000;
+
+class HumanOutput implements Output {
+  readonly json = false;
+  readonly colors: Colors;
+  readonly #out: Writer;
+  readonly #err: Writer;
+  readonly #o: OutputOptions;
+  #waitingSince = 0;
+  #lastWaitLine = 0;
+  #lastAttempts: number | undefined;
+
+  constructor(o: OutputOptions) {
+    this.#o = o;
+    this.colors = pc.createColors(o.color);
+    this.#out = redacting(o.stdout, o.redactor);
+    this.#err = redacting(o.stderr, o.redactor);
+  }
+
+  #now(): number {
+    return (this.#o.now ?? Date.now)();
+  }
+
+  step(_name: string, text: string): void {
+    this.#err.write(`${this.colors.dim('›')} ${text}\n`);
+  }
+
+  #warn(text: string): void {
+    this.#err.write(`${this.colors.yellow('!')} ${text}\n`);
+  }
+
+  #startWait(): void {
+    this.#waitingSince = this.#lastWaitLine = this.#now();
+    this.#lastAttempts = undefined;
+  }
+
+  #stillWaiting(what: string): void {
+    const t = this.#now();
+    if (t - this.#lastWaitLine < STILL_WAITING_EVERY_MS) return;
+    this.#lastWaitLine = t;
+    this.#err.write(`  ${this.colors.dim(`${what} (${Math.round((t - this.#waitingSince) / 1000)} s)`)}\n`);
+  }
+
+  event(e: ProvisionEvent): void {
+    const c = this.colors;
+    switch (e.type) {
+      case 'version': {
+        const i = e.info;
+        const parts = [`version ${i.version ?? '(none)'}`];
+        if (i.secVer !== undefined)
+          parts.push(`sec_ver ${i.secVer}${i.secPatchVer !== undefined ? ` (patch ${i.secPatchVer})` : ''}`);
+        if (i.manager)
+          parts.push(i.capabilities.length > 0 ? `capabilities ${i.capabilities.join(', ')}` : 'no capabilities');
+        else parts.push('a legacy device (no capability report)');
+        return this.step('version', `Device answered: ${parts.join('; ')}`);
+      }
+      case 'security': {
+        const why = {
+          option: 'as requested',
+          sec_ver: "the device's sec_ver",
+          capabilities: "from the device's capabilities",
+        }[e.choice.source];
+        const extra = e.choice.version === 1 ? (e.choice.popRequired ? ', with PoP' : ', no PoP') : '';
+        return this.step('security', `Security ${e.choice.version}${extra} (${why})`);
+      }
+      case 'handshake-start':
+        return this.step('handshake-start', `Starting the Security ${e.security} session…`);
+      case 'session-established':
+        return this.step(
+          'session-established',
+          `${c.green('Session established')} (Security ${e.security}${e.patchLevel !== undefined ? `, patch ${e.patchLevel}` : ''})`,
+        );
+      case 'custom-data': {
+        const r = responseText(e.response);
+        this.#out.write(`${e.endpoint} response${r.kind === 'hex' ? ' (hex)' : ''}: ${r.text}\n`);
+        return;
+      }
+      case 'ctrl':
+        return this.step('ctrl', `Sent ${e.command} to the device`);
+      case 'scan-start':
+        return this.step(
+          'scan-start',
+          `Scanning for ${e.network === 'wifi' ? 'Wi-Fi networks' : 'Thread networks'} (the device scans; a few seconds)…`,
+        );
+      case 'scan-results': {
+        const n = new Set(e.accessPoints.map((a) => toHex(a.ssid))).size;
+        return this.step('scan-results', `Found ${e.accessPoints.length} access point(s), ${n} network(s)`);
+      }
+      case 'thread-scan-results':
+        return this.step('thread-scan-results', `Found ${e.networks.length} Thread network(s)`);
+      case 'config-sent':
+        return this.step(
+          'config-sent',
+          e.network === 'wifi' && e.ssid
+            ? `Sent Wi-Fi credentials for "${ssidText(e.ssid)}"`
+            : 'Sent the Thread dataset',
+        );
+      case 'config-applied':
+        this.#startWait();
+        return this.step(
+          'config-applied',
+          e.network === 'wifi'
+            ? 'Applied; waiting for the device to join the network…'
+            : 'Applied; waiting for the device to attach…',
+        );
+      case 'wifi-status': {
+        const s = e.status;
+        if (
+          s.state === 'connecting' &&
+          s.attemptsRemaining !== undefined &&
+          s.attemptsRemaining !== this.#lastAttempts
+        ) {
+          this.#lastAttempts = s.attemptsRemaining;
+          this.#lastWaitLine = this.#now();
+          this.#err.write(
+            `  ${c.yellow(`attempt failed, ${s.attemptsRemaining} attempt(s) left; the device keeps trying…`)}\n`,
+          );
+          return;
+        }
+        if (s.state === 'connecting') return this.#stillWaiting('still connecting…');
+        if (s.state === 'disconnected') this.#err.write(`  ${c.dim('the device reports Disconnected…')}\n`);
+        return;
+      }
+      case 'thread-status':
+        if (e.status.state === 'attaching') this.#stillWaiting('still attaching…');
+        return;
+      case 'reconnect':
+        return this.#warn(`lost the link (${e.reason}); re-establishing the session…`);
+      case 'warning':
+        return this.#warn(e.message);
+    }
+  }
+
+  trace(t: TraceEvent): void {
+    if (!this.#o.verbose) return;
+    const c = this.colors;
+    const arrow = t.direction === 'request' ? c.cyan('→') : c.magenta('←');
+    const r = this.#o.redactor;
+    const all = t.endpoint === 'prov-config' && t.direction === 'request';
+    let line = `  ${arrow} ${t.endpoint} ${t.wire.length} B  wire ${r.hex(t.wire, all)}`;
+    if (t.endpoint === 'proto-ver') {
+      const text = responseText(t.wire);
+      if (text.kind === 'text') line += `  ${c.dim(JSON.stringify(text.text))}`;
+    }
+    this.#err.write(line + '\n');
+    if (t.plaintext) this.#err.write(`      ${c.dim('plain')} ${r.hex(t.plaintext, all)}\n`);
+  }
+
+  debug(line: string): void {
+    if (this.#o.verbose) this.#err.write(`  ${this.colors.dim(line)}\n`);
+  }
+
+  success(text: string): void {
+    this.#out.write(`${this.colors.green('✔')} ${text}\n`);
+  }
+
+  failure(err: EspProvError, hints: readonly string[]): void {
+    const c = this.colors;
+    this.#err.write(`${c.red('✖')} ${err.message} ${c.dim(`[${err.code}]`)}\n`);
+    for (const h of hints) this.#err.write(`  ${c.dim('try:')} ${h}\n`);
+  }
+
+  print(text: string): void {
+    this.#out.write(text);
+  }
+
+  line(value: Fields): void {
+    this.#out.write(JSON.stringify(value) + '\n');
+  }
+}
+
+class JsonOutput implements Output {
+  readonly json = true;
+  readonly colors: Colors = pc.createColors(false);
+  readonly #out: Writer;
+  readonly #o: OutputOptions;
+
+  constructor(o: OutputOptions) {
+    this.#o = o;
+    this.#out = redacting(o.stdout, o.redactor);
+  }
+
+  line(value: Fields): void {
+    this.#out.write(JSON.stringify(value) + '\n');
+  }
+
+  step(name: string, text: string, fields: Fields = {}): void {
+    this.line({ event: name, message: text, ...fields });
+  }
+
+  event(e: ProvisionEvent): void {
+    this.line(eventJson(e));
+  }
+
+  trace(t: TraceEvent): void {
+    if (!this.#o.verbose) return;
+    const all = t.endpoint === 'prov-config' && t.direction === 'request';
+    const r = this.#o.redactor;
+    this.line({
+      event: 'trace',
+      endpoint: t.endpoint,
+      direction: t.direction,
+      size: t.wire.length,
+      wire: r.hex(t.wire, all),
+      ...(t.plaintext ? { plaintext: r.hex(t.plaintext, all) } : {}),
+    });
+  }
+
+  debug(line: string): void {
+    if (this.#o.verbose) this.line({ event: 'debug', message: line });
+  }
+
+  success(_text: string, fields: Fields): void {
+    this.line({ ok: true, ...fields });
+  }
+
+  failure(err: EspProvError, hints: readonly string[]): void {
+    this.line({
+      ok: false,
+      error: {
+        code: err.code,
+        message: err.message,
+        exitCode: err.exitCode,
+        ...(err.endpoint ? { endpoint: err.endpoint } : {}),
+        ...(err.details ? { details: err.details } : {}),
+        ...(hints.length > 0 ? { hints } : {}),
+      },
+    });
+  }
+
+  print(text: string): void {
+    // --json promises NDJSON only on stdout; free text becomes an event.
+    this.line({ event: 'text', text });
+  }
+}
+
+export function createOutput(o: OutputOptions): Output {
+  return o.json ? new JsonOutput(o) : new HumanOutput(o);
+}

@@ -1,0 +1,209 @@
+/**
+ * Pickers for a person at a terminal: the access point (from the device's own scan), the Thread network and
+ * the BLE device. Building the choices is pure (and tested); asking goes through the Prompter.
+ *
+ * The AP list shows one line per SSID — the strongest BSSID — sorted by signal; every other BSSID stays
+ * reachable through "Choose a specific access point…". SSIDs are shown faithfully (format.ts), auth modes by
+ * name even above the proto enum (PROTOCOL.md §3.4, §9 item 17).
+ */
+import { toHex } from '../bytes.js';
+import type { AccessPoint } from '../endpoints/scan.js';
+import type { ThreadNetwork } from '../endpoints/thread.js';
+import type { BleDeviceInfo } from '../transport/ble-discovery.js';
+import { authModeName, authNeedsPassphrase } from '../endpoints/wifi-auth.js';
+import type { AccessPointChoice, ThreadChoice } from '../provision/flow.js';
+import { macText, padText, signalLevel, ssidText, textWidth } from './format.js';
+import type { Colors } from './output.js';
+import type { ChoiceOrSeparator, Prompter, SelectChoice } from './prompts.js';
+
+export interface ApGroup {
+  ssid: Uint8Array;
+  /** Strongest first. */
+  aps: AccessPoint[];
+}
+
+/** Groups by SSID bytes (hidden, empty SSIDs left out), strongest BSSID first, groups by their best signal. */
+export function groupAccessPoints(aps: readonly AccessPoint[]): ApGroup[] {
+  const groups = new Map<string, ApGroup>();
+  for (const ap of aps) {
+    if (ap.ssid.length === 0) continue;
+    const key = toHex(ap.ssid);
+    const g = groups.get(key) ?? { ssid: ap.ssid, aps: [] };
+    g.aps.push(ap);
+    groups.set(key, g);
+  }
+  const list = [...groups.values()];
+  for (const g of list) g.aps.sort((a, b) => b.rssi - a.rssi);
+  return list.sort((a, b) => b.aps[0]!.rssi - a.aps[0]!.rssi);
+}
+
+const BARS = ['▂', '▄', '▆', '█'];
+
+export function signalBars(rssi: number, c?: Colors): string {
+  const level = signalLevel(rssi);
+  const on = BARS.slice(0, level).join('');
+  const off = BARS.slice(level).join('');
+  return c?.isColorSupported ? c.green(on) + c.dim(off) : on + ' '.repeat(off.length);
+}
+
+export function accessPointLine(ap: AccessPoint, ssidWidth: number, c?: Colors, extra = ''): string {
+  return [
+    signalBars(ap.rssi, c),
+    String(ap.rssi).padStart(4),
+    'dBm ',
+    padText(ssidText(ap.ssid), ssidWidth),
+    `ch ${String(ap.channel).padStart(3)}`,
+    ` ${authModeName(ap.auth)}${extra}`,
+  ].join(' ');
+}
+
+type ApValue = { pick: AccessPoint; exact: boolean } | 'rescan' | 'other' | 'specific';
+
+export function accessPointChoices(groups: readonly ApGroup[], c?: Colors): ChoiceOrSeparator<ApValue>[] {
+  const width = Math.min(32, Math.max(8, ...groups.map((g) => textWidth(ssidText(g.ssid)))));
+  const choices: ChoiceOrSeparator<ApValue>[] = groups.map((g) => {
+    const best = g.aps[0]!;
+    const more = g.aps.length > 1 ? ` (+${g.aps.length - 1} more)` : '';
+    return {
+      value: { pick: best, exact: false },
+      name: accessPointLine(best, width, c, more),
+      description: `BSSID ${macText(best.bssid)} · channel ${best.channel} · ${best.rssi} dBm · ${authModeName(best.auth)}${more ? ` · ${g.aps.length} access points` : ''}`,
+    };
+  });
+  choices.push({ separator: ' ' });
+  if (groups.some((g) => g.aps.length > 1)) {
+    choices.push({ value: 'specific', name: 'Choose a specific access point (BSSID)…' });
+  }
+  choices.push({ value: 'other', name: 'Other network (hidden SSID)…' });
+  choices.push({ value: 'rescan', name: '↻ Rescan' });
+  return choices;
+}
+
+export function specificChoices(groups: readonly ApGroup[], c?: Colors): SelectChoice<AccessPoint | 'back'>[] {
+  const all = groups.flatMap((g) => g.aps);
+  const width = Math.min(32, Math.max(8, ...all.map((a) => textWidth(ssidText(a.ssid)))));
+  return [
+    ...all.map((ap) => ({ value: ap, name: accessPointLine(ap, width, c, ` ${macText(ap.bssid)}`) })),
+    { value: 'back' as const, name: '← Back' },
+  ];
+}
+
+export function validateSsid(text: string): true | string {
+  const n = new TextEncoder().encode(text).length;
+  if (n === 0) return 'enter the network name';
+  return n <= 32 ? true : `an SSID is at most 32 bytes (this one is ${n})`;
+}
+
+export function validatePassphrase(needsOne: boolean) {
+  return (text: string): true | string => {
+    const n = new TextEncoder().encode(text).length;
+    if (n === 0) return needsOne ? 'this network needs a passphrase' : true;
+    if (n === 64 && /^[0-9a-fA-F]{64}$/.test(text)) return true;
+    if (n > 63) return `a passphrase is at most 63 bytes (or 64 hex digits); this one is ${n}`;
+    if (n < 8 && needsOne) return 'WPA passphrases are 8 to 63 characters';
+    return true;
+  };
+}
+
+/** The AP picker; remembers the auth mode of the last pick so the passphrase prompt knows whether one is needed. */
+export class WifiPicker {
+  lastAuth: number | undefined;
+
+  constructor(
+    private readonly prompter: Prompter,
+    private readonly colors: Colors,
+    private readonly write: (line: string) => void,
+  ) {}
+
+  async select(aps: AccessPoint[]): Promise<AccessPointChoice> {
+    const groups = groupAccessPoints(aps);
+    if (groups.length === 0) this.write('No networks found (hidden networks can still be named).');
+    for (;;) {
+      const v = await this.prompter.select('Wi-Fi network for the device', accessPointChoices(groups, this.colors));
+      if (v === 'rescan') return 'rescan';
+      if (v === 'other') {
+        const ssid = await this.prompter.text('Network name (SSID)', validateSsid);
+        this.lastAuth = undefined;
+        return { ssid: new TextEncoder().encode(ssid) };
+      }
+      if (v === 'specific') {
+        const ap = await this.prompter.select('Access point', specificChoices(groups, this.colors));
+        if (ap === 'back') continue;
+        this.lastAuth = ap.auth;
+        return { ssid: ap.ssid, auth: ap.auth, bssid: ap.bssid, channel: ap.channel };
+      }
+      this.lastAuth = v.pick.auth;
+      return { ssid: v.pick.ssid, auth: v.pick.auth };
+    }
+  }
+
+  async passphrase(ssid: Uint8Array, message?: string): Promise<Uint8Array> {
+    const needs = this.lastAuth !== undefined && authNeedsPassphrase(this.lastAuth);
+    const text = await this.prompter.secret(
+      message ?? `Passphrase for "${ssidText(ssid)}"${needs ? '' : ' (empty for an open network)'}`,
+      validatePassphrase(needs),
+    );
+    return new TextEncoder().encode(text);
+  }
+}
+
+export function threadChoices(
+  networks: readonly ThreadNetwork[],
+  c?: Colors,
+): ChoiceOrSeparator<ThreadNetwork | 'rescan'>[] {
+  const sorted = [...networks].sort((a, b) => b.rssi - a.rssi);
+  const width = Math.min(16, Math.max(8, ...sorted.map((n) => textWidth(n.networkName))));
+  return [
+    ...sorted.map((n) => ({
+      value: n,
+      name: [
+        signalBars(n.rssi, c),
+        String(n.rssi).padStart(4),
+        'dBm ',
+        padText(n.networkName || '(no name)', width),
+        `PAN 0x${n.panId.toString(16).padStart(4, '0')}`,
+        `ch ${String(n.channel).padStart(2)}`,
+      ].join(' '),
+      description: `extended PAN ID ${toHex(n.extPanId)} · LQI ${n.lqi} · from ${toHex(n.extAddr)}`,
+    })),
+    { separator: ' ' },
+    { value: 'rescan' as const, name: '↻ Rescan' },
+  ];
+}
+
+export async function pickThreadNetwork(
+  prompter: Prompter,
+  networks: ThreadNetwork[],
+  c: Colors,
+  write: (line: string) => void,
+): Promise<ThreadChoice> {
+  if (networks.length === 0) write('No Thread networks found.');
+  const v = await prompter.select('Thread network for the device', threadChoices(networks, c));
+  return v === 'rescan' ? 'rescan' : { network: v };
+}
+
+export function validateNetworkKey(text: string): true | string {
+  return /^(?:0x)?[0-9a-fA-F]{32}$/.test(text.trim()) ? true : 'a Thread network key is 32 hex digits (16 bytes)';
+}
+
+export function bleChoices(
+  devices: readonly BleDeviceInfo[],
+  c?: Colors,
+): ChoiceOrSeparator<BleDeviceInfo | 'rescan'>[] {
+  const width = Math.min(24, Math.max(8, ...devices.map((d) => textWidth(d.name))));
+  return [
+    ...devices.map((d) => ({
+      value: d,
+      name: [
+        signalBars(d.rssi, c),
+        String(d.rssi).padStart(4),
+        'dBm ',
+        padText(d.name || '(no name)', width),
+        d.address || d.id,
+      ].join(' '),
+      ...(d.connectable ? {} : { disabled: 'not connectable' }),
+    })),
+    { separator: ' ' },
+    { value: 'rescan' as const, name: '↻ Rescan' },
+  ];
+}
