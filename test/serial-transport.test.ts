@@ -123,6 +123,7 @@ describe('serial transport over an in-memory console', () => {
   it('refuses a line over 255 characters before sending (Security 2 Cmd0)', async () => {
     const { transport, device } = await overMemory({ sessionId: 1 });
     assert.equal(transport.limits.maxRequestBytes, 119);
+    assert.match(transport.limits.requestLimitReason ?? '', /^Security 2 cannot run over the console scheme/);
     await rejectsWith(
       transport.request('prov-session', new Uint8Array(406)),
       'UNSUPPORTED',

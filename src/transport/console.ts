@@ -8,6 +8,7 @@ import { toHex } from '../bytes.js';
 import { EspProvError } from '../errors.js';
 import {
   checkConsoleRequest,
+  CONSOLE_LIMIT_EXPLANATION,
   consoleRequestLimit,
   KNOWN_ENDPOINTS,
   randomConsoleSessionId,
@@ -43,6 +44,7 @@ export class ConsoleTransport implements Transport {
     this.limits = {
       maxRequestBytes: consoleRequestLimit(this.sessionId, options.endpoints ?? KNOWN_ENDPOINTS),
       maxResponseBytes: MAX_RESPONSE_BYTES,
+      requestLimitReason: CONSOLE_LIMIT_EXPLANATION,
     };
     this.#io = new ManualIo(options);
   }

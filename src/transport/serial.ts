@@ -9,6 +9,7 @@ import type * as SerialPortNs from 'serialport';
 import { EspProvError, toEspProvError } from '../errors.js';
 import {
   buildConsoleLine,
+  CONSOLE_LIMIT_EXPLANATION,
   ConsoleExchange,
   ConsoleLineSplitter,
   consoleRequestLimit,
@@ -83,6 +84,7 @@ export class SerialTransport implements Transport {
     this.limits = {
       maxRequestBytes: consoleRequestLimit(this.sessionId, options.endpoints ?? KNOWN_ENDPOINTS),
       maxResponseBytes: MAX_RESPONSE_BYTES,
+      requestLimitReason: CONSOLE_LIMIT_EXPLANATION,
     };
     this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_SERIAL_TIMEOUT_MS;
     this.#onDeviceLine = options.onDeviceLine;

@@ -16,6 +16,8 @@ export interface TransportLimits {
   maxRequestBytes: number;
   /** Largest response payload (bytes) the device side can deliver on this transport. */
   maxResponseBytes: number;
+  /** Why maxRequestBytes is what it is, for the error refusing a larger request (the console's 256-byte lines). */
+  requestLimitReason?: string;
 }
 
 export interface Transport {
