@@ -212,6 +212,14 @@ describe('serial transport over a real pseudo-terminal (serialport + python3 ope
     }
   });
 
+  it('without python3 the PTY simulator is TRANSPORT_UNAVAILABLE', async () => {
+    await rejectsWith(
+      serveConsoleOnPty(new FakeDevice(), { python: 'python3-esp-prov-missing' }),
+      'TRANSPORT_UNAVAILABLE',
+      /cannot start python3-esp-prov-missing/,
+    );
+  });
+
   it('opening a path that does not exist is DEVICE_NOT_FOUND', async () => {
     await rejectsWith(openSerialTransport({ path: '/dev/does-not-exist-esp-prov' }), 'DEVICE_NOT_FOUND');
   });
