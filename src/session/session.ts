@@ -101,7 +101,8 @@ export class Session implements EndpointCaller {
     if (data.length > this.transport.limits.maxRequestBytes) {
       throw new EspProvError(
         'UNSUPPORTED',
-        `${endpoint} request of ${data.length} bytes exceeds what the ${this.transport.kind} transport can carry (${this.transport.limits.maxRequestBytes})`,
+        `${endpoint} request of ${data.length} bytes exceeds what the ${this.transport.kind} transport can carry (${this.transport.limits.maxRequestBytes})` +
+          (this.transport.limits.requestLimitReason ? `: ${this.transport.limits.requestLimitReason}` : ''),
         { endpoint },
       );
     }
