@@ -335,6 +335,19 @@ void describe('Wi-Fi scan', () => {
     assert.ok(c.clock.now() < 100, 'did not wait for the running scan');
   });
 
+  void it('serves one request at a time: a blocking scan holds up the requests behind it', async () => {
+    const c = await client({ scanDurationMs: 100 });
+    const done: string[] = [];
+    c.device.on('request', (e) => done.push(`${e.endpoint}@${e.at}`));
+    const scanning = start(c, { blocking: true });
+    const version = c.device.handle('proto-ver', 1, utf8('x'));
+    await settle(c.clock, Promise.all([scanning, version]));
+    assert.equal(done.length, 2);
+    assert.match(done[0]!, /^prov-scan@/);
+    assert.match(done[1]!, /^proto-ver@/);
+    assert.ok(Number(done[1]!.split('@')[1]) >= 100, 'proto-ver was taken up only after the scan finished');
+  });
+
   void it('scans only before ApplyConfig', async () => {
     const c = await client();
     await c.setWifi('HomeNetwork', 'correct-horse-battery');

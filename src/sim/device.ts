@@ -27,31 +27,20 @@ import {
   DEFAULT_AUTO_STOP_TIMEOUT_MS,
   DEFAULT_CLEANUP_DELAY_MS,
   ProvManager,
+  type ManagerState,
   type SimStateEvent,
   type SimStopInfo,
 } from './manager.js';
-import {
-  checkOptions,
-  CUSTOM_DATA_ENDPOINT,
-  CUSTOM_DATA_REPLY,
-  DEFAULT_FLAVOUR,
-  DEFAULT_PATCH_LEVEL,
-  DEFAULT_SEC2_SALT_LENGTH,
-  defaultSecurity,
-  deviceGeneratedCredentials,
-  type SimDeviceOptions,
-  type SimEndpointHandler,
-  type SimSecurity,
-} from './options.js';
+import type { ThreadState } from './thread-node.js';
+import type { StationState } from './wifi-station.js';
+import { checkOptions, DEFAULT_FLAVOUR, defaultSecurity, type SimDeviceOptions } from './options.js';
+import { createSecurity, registerEndpoints, versionInfo, type Endpoint } from './device-setup.js';
 import { DeviceFailure, type ProtocommDevice } from './protocomm.js';
 import { decodeScan, encodeScan, handleScan, scanUnknownEnums } from './scan-endpoint.js';
-import { DeviceSec0 } from './sec0.js';
-import { DeviceSec1 } from './sec1.js';
-import { DeviceSec2 } from './sec2.js';
 import type { DeviceSecurity } from './security.js';
 import { decodeSession, encodeSession, sessionUnknownEnums, spoilProof } from './session-endpoint.js';
 import { createNetwork } from './network.js';
-import { versionResponse, DEFAULT_PLAIN_VERSION, type SimFlavour, type VersionInfo } from './version.js';
+import { versionResponse, type SimFlavour, type VersionInfo } from './version.js';
 
 export interface SimRequestEvent {
   endpoint: string;
@@ -78,27 +67,6 @@ export interface SimDeviceEvents {
   stopped: [SimStopInfo];
 }
 
-type Endpoint =
-  { kind: 'version' | 'session' | 'config' | 'scan' | 'ctrl' } | { kind: 'app'; handler: SimEndpointHandler };
-
-type RequestKind = 'config' | 'scan' | 'ctrl' | 'app';
-
-const echo: SimEndpointHandler = (request) => request;
-
-function createSecurity(security: SimSecurity, options: SimDeviceOptions, random: RandomSource): DeviceSecurity {
-  if (security.version === 0) return new DeviceSec0();
-  if (security.version === 1) return new DeviceSec1(security.pop, random);
-  const patch = options.patchLevel ?? DEFAULT_PATCH_LEVEL;
-  if ('salt' in security) return new DeviceSec2(security.salt, security.verifier, patch, random);
-  const generated = deviceGeneratedCredentials(
-    security.username,
-    security.password,
-    security.saltLength ?? DEFAULT_SEC2_SALT_LENGTH,
-    random,
-  );
-  return new DeviceSec2(generated.salt, generated.verifier, patch, random);
-}
-
 export class SimDevice extends EventEmitter<SimDeviceEvents> implements ProtocommDevice {
   readonly flavour: SimFlavour;
   /** Resolves once provisioning has stopped (after success, by auto-stop, or stop()). */
@@ -108,10 +76,11 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
   readonly #security: DeviceSecurity;
   readonly #manager: ProvManager;
   readonly #faults: FaultPlan;
-  readonly #endpoints = new Map<string, Endpoint>();
+  readonly #endpoints: ReadonlyMap<string, Endpoint>;
   readonly #version: VersionInfo;
   readonly #scanMaxEntries: number;
   #sessionId: number | undefined;
+  #queue: Promise<void> = Promise.resolve();
 
   constructor(options: SimDeviceOptions = {}) {
     super();
@@ -144,33 +113,8 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
       },
     );
     this.#scanMaxEntries = createNetwork(this.#manager, this.flavour, this.clock, options, DEFAULT_ACCESS_POINTS);
-    const style = options.versionStyle ?? 'json';
-    const patch = options.patchLevel ?? DEFAULT_PATCH_LEVEL;
-    const scan = options.scanEndpoint ?? style !== 'plain';
-    const noPop =
-      security.version === 1 && (security.pop === undefined || security.pop.length === 0 || security.pop[0] === 0);
-    this.#version = {
-      flavour: this.flavour,
-      style,
-      securityVersion: security.version,
-      noPop,
-      secPatchVer: (options.advertisePatchVersion ?? patch === 1) ? (security.version === 2 ? patch : 0) : undefined,
-      scan,
-      appInfo: options.appInfo ?? [],
-      plainVersion: options.plainVersion ?? DEFAULT_PLAIN_VERSION,
-    };
-    if (options.ctrlEndpoint ?? style === 'json') this.#endpoints.set('prov-ctrl', { kind: 'ctrl' });
-    if (scan) this.#endpoints.set('prov-scan', { kind: 'scan' });
-    this.#endpoints.set('prov-session', { kind: 'session' });
-    this.#endpoints.set('prov-config', { kind: 'config' });
-    this.#endpoints.set('proto-ver', { kind: 'version' });
-    if (options.customData ?? true) {
-      this.#endpoints.set(CUSTOM_DATA_ENDPOINT, { kind: 'app', handler: () => CUSTOM_DATA_REPLY.slice() });
-    }
-    for (const e of options.extraEndpoints ?? []) {
-      const name = typeof e === 'string' ? e : e.name;
-      this.#endpoints.set(name, { kind: 'app', handler: (typeof e === 'string' ? undefined : e.handler) ?? echo });
-    }
+    this.#version = versionInfo(this.flavour, security, options);
+    this.#endpoints = registerEndpoints(options, this.#version);
   }
 
   endpoints(): readonly string[] {
@@ -193,7 +137,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
   }
 
   /** Manager, station and Thread states, for inspection and logs. */
-  get state(): { manager: string; wifi: unknown; thread: unknown } {
+  get state(): { manager: ManagerState; wifi: StationState | undefined; thread: ThreadState | undefined } {
     return { manager: this.#manager.state, wifi: this.#manager.station?.state, thread: this.#manager.thread?.state };
   }
 
@@ -208,26 +152,43 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
     return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
   }
 
+  /**
+   * Handles one request. Requests are served one at a time, in arrival order, as protocomm's transports do
+   * (a blocking scan holds up everything behind it); a request whose signal aborts while queued is dropped.
+   */
   async handle(endpoint: string, sessionId: number, data: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+    const copy = new Uint8Array(data);
+    const turn = this.#queue.then(async () => {
+      if (signal?.aborted) throw signal.reason;
+      return this.#handleNow(endpoint, sessionId, copy, signal);
+    });
+    this.#queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  async #handleNow(endpoint: string, sessionId: number, data: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
     const event: SimRequestEvent = {
       endpoint,
       sessionId,
       phase: 'other',
       at: this.clock.now(),
-      requestBytes: new Uint8Array(data),
+      requestBytes: data,
       faults: [],
     };
+    let failure: unknown;
     try {
-      const response = await this.#process(event, endpoint, sessionId, new Uint8Array(data), signal);
-      event.responseBytes = response;
-      this.emit('request', event);
-      return response;
+      event.responseBytes = await this.#process(event, endpoint, sessionId, new Uint8Array(data), signal);
     } catch (e) {
+      failure = e;
       event.failure = e instanceof Error ? e.message : String(e);
-      this.emit('request', event);
-      if (e instanceof DeviceFailure || signal?.aborted) throw e;
-      throw new DeviceFailure(`simulator error: ${event.failure}`, { cause: e });
     }
+    this.emit('request', event);
+    if (event.responseBytes) return event.responseBytes;
+    if (failure instanceof DeviceFailure || signal?.aborted) throw failure;
+    throw new DeviceFailure(`simulator error: ${event.failure}`, { cause: failure });
   }
 
   #fault(event: SimRequestEvent, kind: FaultKind): boolean {
@@ -287,7 +248,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
   }
 
   async #dispatch(event: SimRequestEvent, ep: Endpoint, plain: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
-    const kind = ep.kind as RequestKind;
+    const kind = ep.kind;
     const ctx: EndpointContext = {
       flavour: this.flavour,
       manager: this.#manager,
@@ -304,7 +265,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
     const closeFault = (): void => {
       if (this.#fault(event, 'close')) throw new DeviceFailure('fault: close');
     };
-    switch (kind) {
+    switch (ep.kind) {
       case 'config': {
         const req = parse(decodeConfig);
         event.phase = configPhase(req) ?? 'other';
@@ -332,8 +293,10 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
       case 'app': {
         event.phase = 'custom-data';
         closeFault();
-        return (ep as { handler: SimEndpointHandler }).handler(plain);
+        return ep.handler(plain);
       }
+      default:
+        throw new DeviceFailure(`${kind} is not a Request endpoint`);
     }
   }
 }

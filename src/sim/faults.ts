@@ -119,7 +119,7 @@ export class FaultPlan {
   }
 }
 
-/** One flipped bit in the middle of the response (a tag byte under Sec2, a plaintext byte under Sec0/Sec1). */
+/** One flipped bit in the middle of the response: Sec2 then fails its tag check, Sec0/Sec1 plaintext changes. */
 export function corrupt(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(data);
   if (out.length > 0) out[Math.floor(out.length / 2)]! ^= 0x04;
