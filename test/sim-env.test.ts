@@ -80,6 +80,13 @@ void describe('ManualClock', () => {
     assert.equal(clock.pending, 0);
   });
 
+  void it('refuses a timer that keeps rescheduling itself at one instant instead of hanging', () => {
+    const clock = new ManualClock();
+    const again = (): void => void clock.setTimer(again, 0);
+    again();
+    assert.throws(() => clock.advance(1), /rescheduling/);
+  });
+
   void it('sleep resolves on the clock and rejects on abort', async () => {
     const clock = new ManualClock();
     const p = sleep(clock, 50);

@@ -85,7 +85,7 @@ void describe('Wi-Fi configuration and connection', () => {
     const aps = loadAccessPoints(
       JSON.stringify([{ ssid: 'Flaky', bssid: '020000000001', channel: 1, rssi: -50, disconnectReason: 205 }]),
     );
-    const flaky = await client({ connAttempts: 0, accessPoints: aps });
+    const flaky = await client({ connAttempts: 0, accessPoints: aps, attemptFailMs: 0 });
     await flaky.setWifi('Flaky', '');
     await flaky.apply();
     assert.deepEqual(await trail(flaky, 50), ['1']);

@@ -25,6 +25,8 @@ export const realClock: SimClock = {
   },
 };
 
+const MAX_TIMERS_PER_ADVANCE = 1_000_000;
+
 interface PendingTimer {
   due: number;
   seq: number;
@@ -64,7 +66,8 @@ export class ManualClock implements SimClock {
   }
 
   advanceTo(time: number): void {
-    for (;;) {
+    for (let fired = 0; ; fired++) {
+      if (fired > MAX_TIMERS_PER_ADVANCE) throw new RangeError('ManualClock: timers keep rescheduling at one instant');
       const next = this.#timers.filter((t) => t.due <= time).sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
       if (!next) break;
       this.#timers = this.#timers.filter((t) => t !== next);

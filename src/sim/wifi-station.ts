@@ -137,7 +137,9 @@ export class WifiStation {
       return;
     }
     const failed = reason ?? REASON.NO_AP_FOUND;
-    this.#cancel = this.#clock.setTimer(() => this.#disconnected(creds, failed), this.#options.attemptFailMs);
+    // At least 1 ms per attempt: endless legacy retries must not spin at a single instant of device time.
+    const ms = Math.max(1, this.#options.attemptFailMs);
+    this.#cancel = this.#clock.setTimer(() => this.#disconnected(creds, failed), ms);
   }
 
   #disconnected(creds: WifiCredentials, reason: number): void {
