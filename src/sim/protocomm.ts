@@ -14,7 +14,7 @@ export class DeviceFailure extends Error {
 }
 
 export interface ProtocommDevice {
-  /** Names of the registered endpoints, in registration order (proto-ver, prov-session, ...). */
+  /** Names of the registered endpoints, in the firmware's registration order (prov-ctrl, prov-scan, prov-session, ...). */
   endpoints(): readonly string[];
   /** A transport-level session starts; the device holds exactly one, so this replaces any other. */
   openSession(sessionId: number): void;
