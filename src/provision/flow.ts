@@ -42,6 +42,8 @@ export interface ProvisionOptions extends ConnectOptions {
   network?: 'wifi' | 'thread' | 'none' | undefined;
   scan?: ScanOptions;
   connectTimeoutMs?: number | undefined;
+  /** Status polling: first delay after Apply and the cap of the growing interval, ms (defaults in wifi.ts). */
+  statusPoll?: { firstMs?: number; maxMs?: number } | undefined;
   selectAccessPoint?: ((aps: AccessPoint[]) => Promise<AccessPointChoice>) | undefined;
   askPassphrase?: ((ssid: Uint8Array) => Promise<Uint8Array>) | undefined;
   selectThreadNetwork?: ((networks: ThreadNetwork[]) => Promise<ThreadChoice>) | undefined;
@@ -143,7 +145,13 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     custom.push({ endpoint: c.endpoint, response });
   }
   const thread = isThread(conn, o.network);
-  const wait = { ...req, onEvent: o.onEvent, ...(o.connectTimeoutMs ? { timeoutMs: o.connectTimeoutMs } : {}) };
+  const wait = {
+    ...req,
+    onEvent: o.onEvent,
+    ...(o.connectTimeoutMs ? { timeoutMs: o.connectTimeoutMs } : {}),
+    ...(o.statusPoll?.firstMs !== undefined ? { firstPollMs: o.statusPoll.firstMs } : {}),
+    ...(o.statusPoll?.maxMs !== undefined ? { maxPollMs: o.statusPoll.maxMs } : {}),
+  };
   if (thread) {
     const dataset = await pickThread(conn, o);
     return { network: 'thread', attached: await provisionThread(conn, dataset, wait), connection: conn };
