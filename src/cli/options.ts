@@ -78,6 +78,7 @@ export interface SimArgs extends OutputFlags {
   verifier: Uint8Array | undefined;
   secPatch: 0 | 1;
   aps: string | undefined;
+  fast: boolean;
 }
 
 export interface QrArgs extends OutputFlags {
@@ -443,7 +444,8 @@ function definePrograms(
     .addOption(
       new Option('--sec-patch <n>', 'Security 2 patch level (1 = per-message nonces)').choices(['0', '1']).default('1'),
     )
-    .option('--aps <file>', 'JSON file with the access points the device "sees"');
+    .option('--aps <file>', 'JSON file with the access points the device "sees"')
+    .option('--fast', 'short device timings (scan, join, failed attempts) instead of realistic ones');
   outputOptions(sim).action((o: Record<string, unknown>) => {
     if ((o['salt'] === undefined) !== (o['verifier'] === undefined)) {
       throw new EspProvError('USAGE', 'give --salt and --verifier together');
@@ -463,6 +465,7 @@ function definePrograms(
         verifier: o['verifier'] as Uint8Array | undefined,
         secPatch: Number(o['secPatch']) as 0 | 1,
         aps: o['aps'] as string | undefined,
+        fast: o['fast'] === true,
       },
     });
   });

@@ -46,12 +46,13 @@ export function signalBars(rssi: number, c?: Colors): string {
   return c?.isColorSupported ? c.green(on) + c.dim(off) : on + ' '.repeat(off.length);
 }
 
-export function accessPointLine(ap: AccessPoint, ssidWidth: number, c?: Colors, extra = ''): string {
+export function accessPointLine(ap: AccessPoint, ssidWidth: number, c?: Colors, extra = '', withBssid = false): string {
   return [
     signalBars(ap.rssi, c),
     String(ap.rssi).padStart(4),
     'dBm ',
     padText(ssidText(ap.ssid), ssidWidth),
+    ...(withBssid ? [macText(ap.bssid)] : []),
     `ch ${String(ap.channel).padStart(3)}`,
     ` ${authModeName(ap.auth)}${extra}`,
   ].join(' ');
@@ -83,7 +84,7 @@ export function specificChoices(groups: readonly ApGroup[], c?: Colors): SelectC
   const all = groups.flatMap((g) => g.aps);
   const width = Math.min(32, Math.max(8, ...all.map((a) => textWidth(ssidText(a.ssid)))));
   return [
-    ...all.map((ap) => ({ value: ap, name: accessPointLine(ap, width, c, ` ${macText(ap.bssid)}`) })),
+    ...all.map((ap) => ({ value: ap, name: accessPointLine(ap, width, c, '', true) })),
     { value: 'back' as const, name: '← Back' },
   ];
 }

@@ -47,7 +47,9 @@ export function createPrompter(io: PromptIo): Prompter {
   return {
     async secret(message, validate) {
       const { password } = await lib();
-      return password({ message, mask: false, ...(validate ? { validate } : {}) }, context).catch(cancelled);
+      return password({ message, mask: false, toggleMask: false, ...(validate ? { validate } : {}) }, context).catch(
+        cancelled,
+      );
     },
     async text(message, validate) {
       const { input } = await lib();

@@ -13,7 +13,7 @@ import type { CommandContext } from '../context.js';
 import { authModeName } from '../../endpoints/wifi-auth.js';
 import { displayBytes, macText, padText, ssidText } from '../format.js';
 import type { SimArgs } from '../options.js';
-import { EXAMPLE_SECRET, EXAMPLE_USERNAME, startSimulator } from '../simulator.js';
+import { EXAMPLE_SECRET, EXAMPLE_USERNAME, FAST_TIMINGS, startSimulator } from '../simulator.js';
 
 function parseListen(text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
@@ -110,6 +110,7 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
     verifier: a.verifier,
     secPatch: a.secPatch,
     accessPoints,
+    fast: a.fast,
     signal: ctx.signal,
     onRequest: log,
   };
@@ -143,6 +144,7 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
       import('../simulator.js'),
     ]);
     const device = new SimDevice({
+      ...(a.fast ? FAST_TIMINGS : {}),
       security: await simSecurity(common),
       patchLevel: a.secPatch,
       ...(accessPoints ? { accessPoints } : {}),

@@ -1,0 +1,411 @@
+/**
+ * argv → options, as a table: esp_prov's spellings and kebab-case give the same options; environment and file
+ * sources and their precedence; every usage error is USAGE (exit 2) with a message naming the problem.
+ * Also the other pure pieces of the CLI: QR payload parsing, byte formatting, the AP list, the redactor.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { EspProvError } from '../src/errors.js';
+import type { AccessPoint } from '../src/endpoints/scan.js';
+import { displayBytes, parseDuration, responseText, signalLevel, ssidText } from '../src/cli/format.js';
+import { parseArgv, type ProvisionArgs } from '../src/cli/options.js';
+import { accessPointChoices, groupAccessPoints, validatePassphrase } from '../src/cli/pickers.js';
+import { parseQrPayload, qrSecurityHint } from '../src/cli/qr-payload.js';
+import { Redactor } from '../src/cli/redact.js';
+import { missing, resolveSecret, StdinOnce } from '../src/cli/secrets.js';
+
+function provision(argv: string[], env: Record<string, string> = {}): ProvisionArgs {
+  const r = parseArgv(argv, env);
+  assert.equal(r.command, 'provision');
+  if (r.command !== 'provision') throw new Error('not provision');
+  return r.args;
+}
+
+function usage(argv: string[], pattern: RegExp): void {
+  assert.throws(
+    () => parseArgv(argv, {}),
+    (e: unknown) => e instanceof EspProvError && e.code === 'USAGE' && e.exitCode === 2 && pattern.test(e.message),
+  );
+}
+
+void describe('esp_prov spellings and kebab-case', () => {
+  const pairs: [string, string, string, keyof ProvisionArgs, unknown][] = [
+    ['--service_name', '--service-name', 'PROV_1', 'serviceName', 'PROV_1'],
+    ['--proto_ver', '--proto-ver', 'v1.1', 'protoVer', 'v1.1'],
+    ['--sec_ver', '--sec-ver', '2', 'secVer', 2],
+    ['--sec2_salt_len', '--sec2-salt-len', '32', 'saltLength', 32],
+    ['--ble_adapter', '--ble-adapter', 'hci1', 'bleAdapter', 'hci1'],
+    ['--ssid', '--ssid', 'home', 'ssid', 'home'],
+  ];
+  for (const [orig, kebab, value, key, expected] of pairs) {
+    void it(`${orig} and ${kebab}`, () => {
+      assert.deepEqual(provision(['--transport', 'softap', orig, value])[key], expected);
+      assert.deepEqual(provision(['--transport', 'softap', kebab, value])[key], expected);
+    });
+  }
+
+  void it('secrets: --pop, --sec2_username/--sec2-username, --sec2_pwd/--sec2-pwd, --passphrase', () => {
+    for (const [u, p] of [
+      ['--sec2_username', '--sec2_pwd'],
+      ['--sec2-username', '--sec2-pwd'],
+    ] as const) {
+      const a = provision(['--transport', 'ble', u, 'wifiprov', p, 'abcd1234', '--pop', 'P', '--passphrase', 'x']);
+      assert.equal(a.username.flag, 'wifiprov');
+      assert.equal(a.password.flag, 'abcd1234');
+      assert.equal(a.pop.flag, 'P');
+      assert.equal(a.passphrase.flag, 'x');
+    }
+  });
+
+  void it('flags without values: --reset, --reprov, --sec2_gen_cred, -v/--verbose', () => {
+    assert.equal(provision(['--transport', 'softap', '--reset']).ctrl, 'reset');
+    assert.equal(provision(['--transport', 'softap', '--reprov']).ctrl, 'reprov');
+    assert.equal(provision(['--transport', 'softap', '--sec2_gen_cred']).genCred, true);
+    assert.equal(provision(['--transport', 'softap', '--sec2-gen-cred']).genCred, true);
+    assert.equal(provision(['--transport', 'softap', '-v']).verbose, true);
+    assert.equal(provision(['--transport', 'softap', '--verbose']).verbose, true);
+  });
+
+  void it('--transport is case-insensitive, httpd is softap, all modes are known', () => {
+    assert.equal(provision(['--transport', 'HTTPD']).transport, 'softap');
+    assert.equal(provision(['--transport', 'SoftAP']).transport, 'softap');
+    for (const t of ['ble', 'ble-manual', 'console', 'serial', 'sim'])
+      assert.equal(provision(['--transport', t]).transport, t);
+    usage(['--transport', 'wifi'], /transport must be one of softap, ble, ble-manual, console, serial, sim/);
+  });
+
+  void it('defaults match esp_prov: salt length 16, adapter hci0; no secret sources', () => {
+    const a = provision([]);
+    assert.equal(a.transport, undefined);
+    assert.equal(a.saltLength, 16);
+    assert.equal(a.bleAdapter, 'hci0');
+    assert.equal(a.network, 'auto');
+    assert.deepEqual(a.pop, { envName: 'ESP_PROV_POP', flagName: '--pop', fileFlag: '--pop-file' });
+    assert.equal(a.json, false);
+    assert.equal(a.input, true);
+    assert.equal(a.color, true);
+    assert.equal(a.showSecrets, false);
+  });
+
+  void it('the seed README commands parse', () => {
+    const a = provision(
+      '--transport ble --service_name PROV_261FCC --sec_ver 1 --pop abcd1234 --ssid myssid --passphrase mypassword'.split(
+        ' ',
+      ),
+    );
+    assert.equal(a.transport, 'ble');
+    assert.equal(a.secVer, 1);
+    const b = provision(
+      '--transport softap --sec_ver 2 --sec2_gen_cred --sec2_username wifiprov --sec2_pwd abcd1234'.split(' '),
+    );
+    assert.equal(b.genCred, true);
+    const c = provision('--transport ble --service_name PROV_261FCC --pop abcd1234'.split(' '));
+    assert.equal(c.ssid, undefined);
+    const d = provision(['--transport', 'ble', '--service_name', 'PROV_261FCC', '--custom_data', 'MyCustomData']);
+    assert.deepEqual(d.custom, [
+      { endpoint: 'custom-data', data: { kind: 'bytes', bytes: new TextEncoder().encode('MyCustomData') } },
+    ]);
+  });
+});
+
+void describe('environment and file sources', () => {
+  void it('environment variables are captured under their names; empty ones count as unset', () => {
+    const a = provision([], {
+      ESP_PROV_POP: 'envpop',
+      ESP_PROV_SEC2_USERNAME: 'envuser',
+      ESP_PROV_SEC2_PASSWORD: 'envpw',
+      ESP_PROV_PASSPHRASE: '',
+    });
+    assert.equal(a.pop.env, 'envpop');
+    assert.equal(a.username.env, 'envuser');
+    assert.equal(a.password.env, 'envpw');
+    assert.equal(a.passphrase.env, undefined);
+  });
+
+  void it('file flags are recorded; giving a flag and its file is a usage error', () => {
+    const a = provision(['--pop-file', 'p.txt', '--sec2-pwd-file', '-', '--passphrase-file', 'w.txt']);
+    assert.equal(a.pop.file, 'p.txt');
+    assert.equal(a.password.file, '-');
+    assert.equal(a.passphrase.file, 'w.txt');
+    usage(['--pop', 'a', '--pop-file', 'b'], /either --pop or --pop-file/);
+    usage(['--sec2_pwd', 'a', '--sec2-pwd-file', 'b'], /either --sec2_pwd or --sec2-pwd-file/);
+    usage(['--passphrase', 'a', '--passphrase-file', 'b'], /either --passphrase or --passphrase-file/);
+  });
+
+  void it('precedence: flag > file > QR payload > environment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-cli-'));
+    const file = join(dir, 'secret');
+    writeFileSync(file, 'from-file\n');
+    const stdin = () => new StdinOnce(() => Promise.resolve('from-stdin\r\n'));
+    const base = { envName: 'E', flagName: '--x', fileFlag: '--x-file' };
+    const cases: [Parameters<typeof resolveSecret>[0], string | undefined, string | undefined, string | undefined][] = [
+      [{ ...base, flag: 'from-flag', env: 'from-env' }, 'from-qr', 'from-flag', 'flag'],
+      [{ ...base, file, env: 'from-env' }, 'from-qr', 'from-file', 'file'],
+      [{ ...base, file: '-' }, undefined, 'from-stdin', 'file'],
+      [{ ...base, env: 'from-env' }, 'from-qr', 'from-qr', 'qr'],
+      [{ ...base, env: 'from-env' }, undefined, 'from-env', 'env'],
+      [{ ...base }, undefined, undefined, undefined],
+    ];
+    for (const [sources, qr, value, from] of cases) {
+      const r = await resolveSecret(sources, 'x', qr, stdin());
+      assert.equal(r?.value, value);
+      assert.equal(r?.from, from);
+    }
+    // An empty flag is a value (an open network's passphrase), not "absent".
+    assert.equal((await resolveSecret({ ...base, flag: '' }, 'x', 'q', stdin()))?.value, '');
+  });
+
+  void it('stdin gives at most one value; unreadable files are usage errors naming the path', async () => {
+    const once = new StdinOnce(() => Promise.resolve('a'));
+    const base = { envName: 'E', flagName: '--x' };
+    await resolveSecret({ ...base, file: '-' }, 'the PoP', undefined, once);
+    await assert.rejects(
+      resolveSecret({ ...base, file: '-' }, 'the password', undefined, once),
+      /already used for the PoP/,
+    );
+    await assert.rejects(
+      resolveSecret({ ...base, file: '/nonexistent/x' }, 'the PoP', undefined, once),
+      (e: unknown) => e instanceof EspProvError && e.code === 'USAGE' && /nonexistent.*ENOENT/.test(e.message),
+    );
+  });
+
+  void it('MISSING_INPUT names the flag, the file flag and the variable', () => {
+    const e = missing({ envName: 'ESP_PROV_POP', flagName: '--pop', fileFlag: '--pop-file' }, 'a PoP');
+    assert.equal(e.code, 'MISSING_INPUT');
+    assert.equal(e.exitCode, 2);
+    assert.match(e.message, /--pop, or --pop-file, or the ESP_PROV_POP environment variable/);
+  });
+});
+
+void describe('other options and usage errors', () => {
+  void it('--custom-endpoint pairs with --data in order; data specs', () => {
+    const a = provision([
+      '--custom-endpoint', 'a', '--data', 'hex:0102ff',
+      '--custom-endpoint', 'b', '--data', 'text:hex:not',
+      '--custom-endpoint', 'c', '--data', '@/tmp/f',
+      '--custom-endpoint', 'd', '--data', '@-',
+      '--custom-endpoint', 'e', '--data', 'plain',
+    ]); // prettier-ignore
+    assert.deepEqual(
+      a.custom.map((c) => [c.endpoint, c.data]),
+      [
+        ['a', { kind: 'bytes', bytes: new Uint8Array([1, 2, 255]) }],
+        ['b', { kind: 'bytes', bytes: new TextEncoder().encode('hex:not') }],
+        ['c', { kind: 'file', path: '/tmp/f' }],
+        ['d', { kind: 'file', path: '-' }],
+        ['e', { kind: 'bytes', bytes: new TextEncoder().encode('plain') }],
+      ],
+    );
+    usage(['--custom-endpoint', 'a'], /each --custom-endpoint needs one --data/);
+    usage(['--custom-endpoint', 'a', '--data', 'hex:0g'], /hex digits/);
+  });
+
+  void it('--timeout takes seconds or units', () => {
+    assert.equal(provision(['--timeout', '30']).timeoutMs, 30_000);
+    assert.equal(provision(['--timeout', '1.5s']).timeoutMs, 1500);
+    assert.equal(provision(['--timeout', '250ms']).timeoutMs, 250);
+    assert.equal(provision(['--timeout', '2m']).timeoutMs, 120_000);
+    usage(['--timeout', 'soon'], /--timeout/);
+    usage(['--timeout', '0'], /--timeout/);
+  });
+
+  void it('--dataset_tlvs is hex', () => {
+    assert.deepEqual(provision(['--dataset_tlvs', '0e08000000']).datasetTlvs, new Uint8Array([14, 8, 0, 0, 0]));
+    usage(['--dataset-tlvs', 'xyz'], /hex/);
+  });
+
+  void it('--json, --no-input, --no-color, --show-secrets, --network, --qr', () => {
+    const a = provision(['--json', '--no-input', '--no-color', '--show-secrets', '--network', 'none', '--qr', '-']);
+    assert.deepEqual(
+      [a.json, a.input, a.color, a.showSecrets, a.network, a.qr],
+      [true, false, false, true, 'none', '-'],
+    );
+    usage(['--network', 'zigbee'], /zigbee/);
+  });
+
+  void it('usage errors', () => {
+    usage(['--sec_ver', '3'], /security version must be 0, 1 or 2/);
+    usage(['--popp', 'x'], /unknown option '--popp'[\s\S]*--pop/);
+    usage(['--reset', '--reprov'], /--reset or --reprov, not both/);
+    usage(['provision-me'], /unknown command "provision-me"/);
+    usage(['--sec2_salt_len', '0'], /1 to 64/);
+    usage(['--baud', 'fast'], /whole number/);
+  });
+
+  void it('help and version are returned, not printed', () => {
+    const h = parseArgv(['--help'], {});
+    assert.equal(h.command, 'help');
+    assert.match((h as { text: string }).text, /--service_name, --service-name/);
+    assert.match((h as { text: string }).text, /Porting a script[\s\S]*At a bench[\s\S]*In CI/);
+    assert.deepEqual(parseArgv(['--version'], {}, '9.9.9'), { command: 'version', text: '9.9.9\n' });
+    assert.equal(parseArgv(['-V'], {}, '9.9.9').command, 'version');
+  });
+
+  void it('subcommands', () => {
+    const g = parseArgv(
+      ['gen-cred', '--sec2_username', 'u', '--sec2_pwd', 'p', '--salt', '0a0b', '--format', 'hex'],
+      {},
+    );
+    assert.equal(g.command, 'gen-cred');
+    if (g.command === 'gen-cred') {
+      assert.equal(g.args.username.flag, 'u');
+      assert.deepEqual(g.args.salt, new Uint8Array([10, 11]));
+      assert.equal(g.args.format, 'hex');
+    }
+    const gj = parseArgv(['gen-cred', '--json'], {});
+    assert.equal(gj.command === 'gen-cred' && gj.args.format, 'json');
+    const s = parseArgv(
+      ['sim', '--transport', 'softap', '--listen', '127.0.0.1:0', '--sec', '1', '--pop', 'P', '--json'],
+      {},
+    );
+    assert.equal(s.command, 'sim');
+    if (s.command === 'sim')
+      assert.deepEqual(
+        [s.args.sec, s.args.pop, s.args.listen, s.args.json, s.args.secPatch],
+        [1, 'P', '127.0.0.1:0', true, 1],
+      );
+    assert.throws(() => parseArgv(['sim', '--salt', '00'], {}), /--salt and --verifier together/);
+    const q = parseArgv(['qr', '{"ver":"v1"}'], {});
+    assert.equal(q.command === 'qr' && q.args.payload, '{"ver":"v1"}');
+    assert.equal(parseArgv(['demo'], {}).command, 'demo');
+  });
+});
+
+void describe('QR payload', () => {
+  const json = '{"ver":"v1","name":"PROV_EA69FC","pop":"abcd1234","transport":"ble"}';
+  void it('JSON and the esp-jumpstart URL, raw or URL-encoded', () => {
+    for (const input of [
+      json,
+      `  ${json}\n`,
+      `https://espressif.github.io/esp-jumpstart/qrcode.html?data=${json}`,
+      `https://espressif.github.io/esp-jumpstart/qrcode.html?data=${encodeURIComponent(json)}`,
+      `https://espressif.github.io/esp-jumpstart/qrcode.html?x=1&data=${encodeURIComponent(json)}#top`,
+    ]) {
+      const p = parseQrPayload(input);
+      assert.deepEqual(
+        [p.name, p.transport, p.pop, p.username, p.ver],
+        ['PROV_EA69FC', 'ble', 'abcd1234', undefined, 'v1'],
+      );
+      assert.equal(qrSecurityHint(p), 1);
+    }
+  });
+  void it('Security 2: the password travels in "pop"; raw JSON with & in it', () => {
+    const p = parseQrPayload(
+      'https://espressif.github.io/esp-jumpstart/qrcode.html?data={"ver":"v1","name":"PROV_1","username":"wifiprov","pop":"a&b#c","transport":"softap"}',
+    );
+    assert.deepEqual([p.username, p.pop, p.transport], ['wifiprov', 'a&b#c', 'softap']);
+    assert.equal(qrSecurityHint(p), 2);
+    assert.equal(qrSecurityHint(parseQrPayload('{"ver":"v1","name":"x","transport":"softap"}')), undefined);
+  });
+  void it('rejects what is not a payload', () => {
+    for (const bad of ['', 'hello', '[1]', '{"transport":"zigbee"}', '{"name":5}', 'https://x/?data=notjson']) {
+      assert.throws(
+        () => parseQrPayload(bad),
+        (e: unknown) => e instanceof EspProvError && e.code === 'USAGE',
+        bad,
+      );
+    }
+  });
+});
+
+void describe('formatting device bytes', () => {
+  const b = (...x: number[]) => new Uint8Array(x);
+  void it('SSIDs: UTF-8 as text, invalid bytes and controls escaped, backslash doubled', () => {
+    assert.equal(displayBytes(new TextEncoder().encode('Café-☕')), 'Café-☕');
+    assert.equal(displayBytes(b(0x41, 0xff, 0x42)), 'A\\xffB');
+    assert.equal(displayBytes(b(0xc3)), '\\xc3'); // truncated sequence
+    assert.equal(displayBytes(b(0xe0, 0x80, 0x80)), '\\xe0\\x80\\x80'); // overlong
+    assert.equal(displayBytes(b(0xed, 0xa0, 0x80)), '\\xed\\xa0\\x80'); // surrogate
+    assert.equal(displayBytes(b(0x61, 0x0a, 0x1b, 0x5b)), 'a\\x0a\\x1b[');
+    assert.equal(displayBytes(b(0xc2, 0x85)), '\\u{85}'); // C1 control
+    assert.equal(displayBytes(new TextEncoder().encode('a\\x41')), 'a\\\\x41');
+    assert.equal(ssidText(b()), '(hidden)');
+  });
+  void it('responses: text when printable (trailing NULs dropped), else hex', () => {
+    assert.deepEqual(responseText(new TextEncoder().encode('SUCCESS\0')), { text: 'SUCCESS', kind: 'text' });
+    assert.deepEqual(responseText(b(1, 2, 0xff)), { text: '0102ff', kind: 'hex' });
+    assert.deepEqual(responseText(b(0)), { text: '00', kind: 'hex' });
+  });
+  void it('durations and signal levels', () => {
+    assert.equal(parseDuration('10'), 10_000);
+    assert.equal(parseDuration('-1'), undefined);
+    assert.deepEqual([-40, -60, -70, -80, -90].map(signalLevel), [4, 3, 2, 1, 0]);
+  });
+});
+
+void describe('the access point list', () => {
+  const ap = (ssid: string | Uint8Array, bssid: number, rssi: number, auth: number, channel = 6): AccessPoint => ({
+    ssid: typeof ssid === 'string' ? new TextEncoder().encode(ssid) : ssid,
+    bssid: new Uint8Array([2, 0, 0, 0, 0, bssid]),
+    rssi,
+    auth,
+    channel,
+  });
+  const aps = [
+    ap('Home', 1, -70, 3),
+    ap('Lab', 2, -50, 200),
+    ap('Home', 3, -40, 3, 11),
+    ap('', 4, -30, 3),
+    ap(new Uint8Array([0x4e, 0xff]), 5, -60, 0),
+  ];
+  void it('one entry per SSID (strongest BSSID), sorted by signal, hidden SSIDs left to "Other network"', () => {
+    const groups = groupAccessPoints(aps);
+    assert.deepEqual(
+      groups.map((g) => [ssidText(g.ssid), g.aps.map((a) => a.bssid[5])]),
+      [
+        ['Home', [3, 1]],
+        ['Lab', [2]],
+        ['N\\xff', [5]],
+      ],
+    );
+    const names = accessPointChoices(groups).map((c) => ('name' in c ? c.name : '---'));
+    assert.match(names[0]!, /Home +ch +11 +WPA2_PSK \(\+1 more\)/);
+    assert.match(names[1]!, /Lab .* unknown \(200\)/);
+    assert.match(names[2]!, /N\\xff .* Open/);
+    assert.deepEqual(names.slice(3), [
+      '---',
+      'Choose a specific access point (BSSID)…',
+      'Other network (hidden SSID)…',
+      '↻ Rescan',
+    ]);
+  });
+  void it('passphrase rules: ≤ 63 bytes or 64 hex digits; empty only for open networks', () => {
+    const needs = validatePassphrase(true);
+    const open = validatePassphrase(false);
+    assert.equal(open(''), true);
+    assert.notEqual(needs(''), true);
+    assert.notEqual(needs('short'), true);
+    assert.equal(needs('a'.repeat(63)), true);
+    assert.notEqual(needs('a'.repeat(64).replace('a', 'g')), true);
+    assert.equal(needs('a'.repeat(64)), true);
+  });
+});
+
+void describe('redactor', () => {
+  void it('filters text and cuts secret bytes out of hex; off with --show-secrets', () => {
+    const r = new Redactor(true);
+    r.add('hunter22');
+    r.add('ab');
+    assert.equal(r.text('pw hunter22 and "hunter22"'), 'pw ‹redacted› and "‹redacted›"');
+    assert.equal(r.text('ab stays (too short to filter everywhere)'), 'ab stays (too short to filter everywhere)');
+    const bytes = new TextEncoder().encode('xhunter22y');
+    assert.equal(r.hex(bytes), '78‹redacted 8 B›79');
+    assert.equal(r.hex(new TextEncoder().encode('ab'), true), '‹redacted 2 B›');
+    const off = new Redactor(false);
+    off.add('hunter22');
+    assert.equal(off.text('hunter22'), 'hunter22');
+  });
+  void it('reads stdin once through the injected reader', async () => {
+    const s = Readable.from(['x']);
+    const once = new StdinOnce(async () => {
+      let t = '';
+      for await (const c of s) t += String(c);
+      return t;
+    });
+    assert.equal(await once.take('a'), 'x');
+  });
+});

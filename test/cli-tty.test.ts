@@ -1,0 +1,169 @@
+/**
+ * The bench experience in a real terminal: esp-prov runs inside tmux (send-keys / capture-pane) against the
+ * simulator. Covers the hidden password prompt, the AP picker (one line per SSID, unknown auth modes named,
+ * non-UTF-8 SSIDs escaped, "Choose a specific access point"), the wrong-passphrase retry, the PoP prompt and
+ * "Other network (hidden SSID)". Skipped when tmux is not installed (CI installs it).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { utf8 } from '../src/bytes.js';
+import { toAccessPoint } from '../src/sim/access-points.js';
+import { SimDevice } from '../src/sim/device.js';
+import { startHttpServer } from '../src/sim/http-server.js';
+import type { SimSecurity } from '../src/sim/options.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SOCKET = `esp-prov-test-${process.pid}`;
+const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
+const WAIT_MS = 15_000;
+
+const ACCESS_POINTS = [
+  { ssid: 'HomeNetwork', bssid: '02:11:22:33:44:10', channel: 6, rssi: -42, auth: 'WPA2_PSK', passphrase: 'correct-horse-battery' },
+  { ssid: 'HomeNetwork', bssid: '02:11:22:33:44:20', channel: 11, rssi: -71, auth: 'WPA2_PSK', passphrase: 'correct-horse-battery' },
+  { ssid: 'FutureAuth', bssid: '02:11:22:33:44:30', channel: 1, rssi: -60, auth: 200, passphrase: 'future-pass' },
+  { ssid: { hex: '4c6174696e31e9' }, bssid: '02:11:22:33:44:40', channel: 3, rssi: -66, auth: 'OPEN' },
+  { ssid: 'Hidden-Lab', bssid: '02:11:22:33:44:50', channel: 9, rssi: -90, auth: 'WPA2_PSK', passphrase: 'hidden-pass-1' },
+].map((s, i) => toAccessPoint(s, `ap${i}`)); // prettier-ignore
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  if (HAVE_TMUX) spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+  for (const c of cleanups) await c();
+});
+
+async function device(security: SimSecurity): Promise<string> {
+  const dev = new SimDevice({
+    security,
+    accessPoints: ACCESS_POINTS,
+    applyDelayMs: 20,
+    connectDelayMs: 50,
+    attemptFailMs: 20,
+    connAttempts: 2,
+    scanDurationMs: 50,
+  });
+  const server = await startHttpServer(dev);
+  cleanups.push(async () => {
+    await server.close();
+    dev.stop();
+  });
+  return `127.0.0.1:${server.port}`;
+}
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+}
+
+class Terminal {
+  constructor(readonly name: string) {}
+
+  static start(name: string, args: string[]): Terminal {
+    const cmd = [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args]
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+      .join(' ');
+    tmux('new-session', '-d', '-s', name, '-x', '150', '-y', '50', `cd '${ROOT}' && ${cmd}; echo EXIT=$?; sleep 60`);
+    return new Terminal(name);
+  }
+
+  /** Everything the terminal showed, scrollback included. */
+  screen(): string {
+    return tmux('capture-pane', '-p', '-J', '-S', '-', '-t', this.name);
+  }
+
+  async waitFor(re: RegExp): Promise<string> {
+    const end = Date.now() + WAIT_MS;
+    for (;;) {
+      const s = this.screen();
+      if (re.test(s)) return s;
+      if (Date.now() > end) throw new Error(`no ${re} on the screen:\n${s}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  keys(...keys: string[]): void {
+    tmux('send-keys', '-t', this.name, ...keys);
+  }
+
+  /** Types text literally (no key-name interpretation). */
+  type(text: string): void {
+    tmux('send-keys', '-t', this.name, '-l', text);
+  }
+}
+
+void describe('at a terminal', { skip: HAVE_TMUX ? false : 'tmux is not installed' }, () => {
+  void it('prompts for the password (hidden), picks the AP from the device scan, retries a wrong passphrase', async () => {
+    const addr = await device({ version: 2, username: utf8('wifiprov'), password: utf8('s3cret-pass') });
+    const t = Terminal.start('picker', [
+      '--transport',
+      'softap',
+      '--service_name',
+      addr,
+      '--sec2_username',
+      'wifiprov',
+    ]);
+    await t.waitFor(/\? Security 2 password/);
+    t.type('s3cret-pass');
+    t.keys('Enter');
+    const picker = await t.waitFor(/↻ Rescan/);
+    const list = picker.slice(picker.indexOf('? Wi-Fi network'));
+    const home = list.indexOf('HomeNetwork');
+    assert.ok(home >= 0 && home === list.lastIndexOf('HomeNetwork'), 'one entry per SSID');
+    assert.match(
+      list,
+      /-42 dBm {2}HomeNetwork +ch +6 +WPA2_PSK \(\+1 more\)/,
+      'the strongest BSSID represents the SSID',
+    );
+    assert.match(list, /FutureAuth +ch +1 +unknown \(200\)/, 'unknown auth modes are named');
+    assert.match(list, /Latin1\\xe9 +ch +3 +Open/, 'non-UTF-8 bytes are escaped');
+    assert.ok(list.indexOf('HomeNetwork') < list.indexOf('FutureAuth'), 'sorted by signal');
+    assert.match(list, /Choose a specific access point \(BSSID\)…[\s\S]*Other network \(hidden SSID\)…[\s\S]*↻ Rescan/);
+    assert.match(list, /BSSID 02:11:22:33:44:10 · channel 6 · -42 dBm · WPA2_PSK · 2 access points/);
+
+    t.keys('Enter');
+    await t.waitFor(/\? Passphrase for "HomeNetwork"/);
+    t.type('wrong-passphrase');
+    t.keys('Enter');
+    await t.waitFor(/wrong passphrase[\s\S]*\? New passphrase for "HomeNetwork" \(empty to give up\)/);
+    t.type('correct-horse-battery');
+    t.keys('Enter');
+    const done = await t.waitFor(/EXIT=\d+/);
+    assert.match(done, /✔ Connected to "HomeNetwork" — IP [\d.]+, BSSID 02:11:22:33:44:10, channel 6 \(WPA2_PSK\)/);
+    assert.match(done, /EXIT=0/);
+    for (const secret of ['s3cret-pass', 'wrong-passphrase', 'correct-horse-battery']) {
+      assert.ok(!done.includes(secret), `${secret} appeared on the screen`);
+    }
+  });
+
+  void it('asks for the PoP, and for the name of a network picked as "Other network"', async () => {
+    const addr = await device({ version: 1, pop: utf8('pop-4321') });
+    const t = Terminal.start('other', ['--transport', 'softap', '--service_name', addr]);
+    await t.waitFor(/\? Proof of possession \(PoP\)/);
+    t.type('pop-4321');
+    t.keys('Enter');
+    await t.waitFor(/↻ Rescan/);
+    // Four networks, then "Choose a specific access point", "Other network", "Rescan" (the list does not wrap).
+    t.keys('Down', 'Down', 'Down', 'Down', 'Down', 'Enter');
+    await t.waitFor(/\? Network name \(SSID\)/);
+    t.type('Hidden-Lab');
+    t.keys('Enter');
+    await t.waitFor(/\? Passphrase for "Hidden-Lab" \(empty for an open network\)/);
+    t.type('hidden-pass-1');
+    t.keys('Enter');
+    const done = await t.waitFor(/EXIT=\d+/);
+    assert.match(done, /✔ Connected to "Hidden-Lab"/);
+    assert.match(done, /EXIT=0/);
+    assert.ok(!done.includes('pop-4321') && !done.includes('hidden-pass-1'));
+  });
+
+  void it('Ctrl-C at a prompt exits 130', async () => {
+    const addr = await device({ version: 1, pop: utf8('pop-4321') });
+    const t = Terminal.start('cancel', ['--transport', 'softap', '--service_name', addr]);
+    await t.waitFor(/\? Proof of possession/);
+    t.keys('C-c');
+    const done = await t.waitFor(/EXIT=\d+/);
+    assert.match(done, /EXIT=130/);
+    assert.match(done, /\[CANCELLED\]/);
+  });
+});
