@@ -1,0 +1,94 @@
+/**
+ * One end-to-end harness, run over every transport that reaches the simulator in-process: the in-memory
+ * transport and real HTTP on loopback (BLE and serial run the same flows in their own suites).
+ * The simulator runs on the wall clock with short delays; the client polls quickly.
+ */
+import { fromUtf8, utf8 } from '../../src/bytes.js';
+import type { ProvisionOptions } from '../../src/provision/flow.js';
+import { SimDevice } from '../../src/sim/device.js';
+import { startHttpServer } from '../../src/sim/http-server.js';
+import type { SimDeviceOptions } from '../../src/sim/options.js';
+import { HttpTransport } from '../../src/transport/http.js';
+import { MemoryTransport } from '../../src/transport/memory.js';
+import type { Transport, TransportLimits } from '../../src/transport/transport.js';
+
+export const QUICK: SimDeviceOptions = {
+  applyDelayMs: 5,
+  connectDelayMs: 20,
+  attemptFailMs: 10,
+  scanDurationMs: 20,
+  scanGroupPauseMs: 2,
+  cleanupDelayMs: 200,
+  autoStopTimeoutMs: 5000,
+  threadScanDurationMs: 20,
+  attachDelayMs: 20,
+  attachTimeoutMs: 100,
+};
+
+/** Client timing that suits QUICK devices. */
+export const QUICK_CLIENT: Partial<ProvisionOptions> = {
+  statusPoll: { firstMs: 10, maxMs: 40 },
+  connectTimeoutMs: 5000,
+  requestTimeoutMs: 2000,
+};
+
+export interface Rig {
+  device: SimDevice;
+  transport: Transport;
+  /** A second transport to the same device (a new client / new connection). */
+  reconnect(): Transport;
+  close(): Promise<void>;
+}
+
+export type RigKind = 'memory' | 'http';
+export const RIG_KINDS: RigKind[] = ['memory', 'http'];
+
+let nextSession = 100;
+
+export async function rig(kind: RigKind, options: SimDeviceOptions, limits?: TransportLimits): Promise<Rig> {
+  const device = new SimDevice({ ...QUICK, ...options });
+  const transports: Transport[] = [];
+  const track = <T extends Transport>(t: T): T => (transports.push(t), t);
+  if (kind === 'memory') {
+    const make = () => track(new MemoryTransport(device, { sessionId: nextSession++, ...(limits ? { limits } : {}) }));
+    return {
+      device,
+      transport: make(),
+      reconnect: make,
+      async close() {
+        for (const t of transports) await t.close();
+        device.stop();
+      },
+    };
+  }
+  const server = await startHttpServer(device, { host: '127.0.0.1', port: 0 });
+  const make = () => track(new HttpTransport({ address: `127.0.0.1:${server.port}`, timeoutMs: 3000 }));
+  return {
+    device,
+    transport: make(),
+    reconnect: make,
+    async close() {
+      for (const t of transports) await t.close();
+      await server.close();
+      device.stop();
+    },
+  };
+}
+
+export const SEC = {
+  sec0: { device: { security: { version: 0 } }, client: {} },
+  sec1: { device: { security: { version: 1, pop: utf8('abcd1234') } }, client: { pop: 'abcd1234' } },
+  sec1NoPop: { device: { security: { version: 1 } }, client: {} },
+  sec2p0: {
+    device: { security: { version: 2, username: utf8('wifiprov'), password: utf8('abcd1234') }, patchLevel: 0 },
+    client: { username: 'wifiprov', password: 'abcd1234' },
+  },
+  sec2p1: {
+    device: { security: { version: 2, username: utf8('wifiprov'), password: utf8('abcd1234') }, patchLevel: 1 },
+    client: { username: 'wifiprov', password: 'abcd1234' },
+  },
+} as const satisfies Record<string, { device: SimDeviceOptions; client: Record<string, string> }>;
+
+export function ssidText(ssid: Uint8Array): string {
+  return fromUtf8(ssid);
+}
