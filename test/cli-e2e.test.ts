@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { toHex, utf8 } from '../src/bytes.js';
+import { fromHex, toHex, utf8 } from '../src/bytes.js';
+import { buildThreadDataset } from '../src/endpoints/thread-dataset.js';
 import { EXIT_CODES } from '../src/errors.js';
 import { run, type CliIo } from '../src/cli/main.js';
 import { N } from '../src/security/srp.js';
@@ -171,6 +172,23 @@ void describe('provisioning succeeds, exit 0', () => {
     const w = await cli(['--qr', payload, '--sec2_pwd', 'wrong', '--service_name', addr3, '--ssid', 'OpenNet', '--passphrase', '', '--json']); // prettier-ignore
     assert.equal(w.code, 7);
   });
+});
+
+void void describe('Thread', () => {
+  void it('--dataset_tlvs attaches a Thread-only device; the network key never shows, even with -v', async () => {
+    const key = '00112233445566778899aabbccddeeff';
+    const dataset = buildThreadDataset({ channel: 15, panId: 0x1234, extPanId: fromHex('dead00beef00cafe'), networkKey: fromHex(key) });
+    const addr = await device(SEC1, { flavour: 'netprov-thread', attachDelayMs: 50 });
+    const r = await cli(['--transport', 'softap', '--service_name', addr, '--pop', POP, '--dataset_tlvs', toHex(dataset), '--json', '-v', ...FAST]);
+    assert.equal(r.code, 0, r.stdout);
+    assert.deepEqual(r.last, { ok: true, network: 'thread', name: '', panId: 0x1234, extPanId: 'dead00beef00cafe', channel: 15, security: 1 });
+    assert.ok(!r.stdout.includes(key));
+    assert.ok(r.lines.some((l) => l['event'] === 'trace' && String(l['plaintext']).includes('‹redacted')));
+    const bad = await device(SEC1, { flavour: 'netprov-thread', attachDelayMs: 50, attachTimeoutMs: 200 });
+    const wrongKey = buildThreadDataset({ channel: 15, panId: 0x1234, extPanId: fromHex('dead00beef00cafe'), networkKey: new Uint8Array(16) });
+    const n = await cli(['--transport', 'softap', '--service_name', bad, '--pop', POP, '--dataset_tlvs', toHex(wrongKey), '--json', ...FAST]);
+    assert.equal(n.code, EXIT_CODES.THREAD_NOT_FOUND, n.stdout);
+  }); // prettier-ignore
 });
 
 void describe('failures have their own exit codes', () => {

@@ -13,7 +13,7 @@ import { utf8 } from '../src/bytes.js';
 import { toAccessPoint } from '../src/sim/access-points.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
-import type { SimSecurity } from '../src/sim/options.js';
+import type { SimDeviceOptions, SimSecurity } from '../src/sim/options.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOCKET = `esp-prov-test-${process.pid}`;
@@ -34,8 +34,9 @@ after(async () => {
   for (const c of cleanups) await c();
 });
 
-async function device(security: SimSecurity): Promise<string> {
+async function device(security: SimSecurity, extra: SimDeviceOptions = {}): Promise<string> {
   const dev = new SimDevice({
+    ...extra,
     security,
     accessPoints: ACCESS_POINTS,
     applyDelayMs: 20,
@@ -155,6 +156,25 @@ void describe('at a terminal', { skip: HAVE_TMUX ? false : 'tmux is not installe
     assert.match(done, /✔ Connected to "Hidden-Lab"/);
     assert.match(done, /EXIT=0/);
     assert.ok(!done.includes('pop-4321') && !done.includes('hidden-pass-1'));
+  });
+
+  void it('Thread: picks a network from the device scan and asks for its network key (hidden)', async () => {
+    const addr = await device(
+      { version: 0 },
+      { flavour: 'netprov-thread', attachDelayMs: 50, threadScanDurationMs: 50 },
+    );
+    const t = Terminal.start('thread', ['--transport', 'softap', '--service_name', addr]);
+    const picker = await t.waitFor(/\? Thread network for the device[\s\S]*↻ Rescan/);
+    assert.match(picker, /-58 dBm {2}OpenThread-Home +PAN 0x1234 +ch 15/);
+    assert.match(picker, /LowPan-0x42 +PAN 0x0042 +ch 11/);
+    t.keys('Enter');
+    await t.waitFor(/\? Network key of "OpenThread-Home" \(32 hex digits\)/);
+    t.type('00112233445566778899aabbccddeeff');
+    t.keys('Enter');
+    const done = await t.waitFor(/EXIT=\d+/);
+    assert.match(done, /✔ Attached to the Thread network — PAN 0x1234, extended PAN dead00beef00cafe, channel 15/);
+    assert.match(done, /EXIT=0/);
+    assert.ok(!done.includes('00112233445566778899aabbccddeeff'));
   });
 
   void it('Ctrl-C at a prompt exits 130', async () => {

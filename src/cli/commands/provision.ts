@@ -155,7 +155,7 @@ function report(result: ProvisionResult, a: ProvisionArgs, ctx: CommandContext):
   } else if (result.network === 'thread') {
     const t = result.attached;
     ctx.out.success(
-      `Attached to Thread network "${t.name}" — PAN 0x${t.panId.toString(16).padStart(4, '0')}, channel ${t.channel}`,
+      `Attached to the Thread network${t.name ? ` "${t.name}"` : ''} — PAN 0x${t.panId.toString(16).padStart(4, '0')}, extended PAN ${toHex(t.extPanId)}, channel ${t.channel}`,
       { network: 'thread', name: t.name, panId: t.panId, extPanId: toHex(t.extPanId), channel: t.channel, security },
     );
   } else if (a.ctrl) {
@@ -220,7 +220,8 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
       thread: { dataset: a.datasetTlvs },
       custom: inputs.custom,
       ctrl: a.ctrl,
-      network: a.network === 'auto' ? undefined : a.network,
+      // A dataset means Thread even on a device that can do both.
+      network: a.network !== 'auto' ? a.network : a.datasetTlvs ? 'thread' : undefined,
       ...(a.timeoutMs ? { scan: { scanTimeoutMs: a.timeoutMs } } : {}),
       ...interaction(a, ctx),
     });

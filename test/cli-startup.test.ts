@@ -1,0 +1,67 @@
+/**
+ * Start-up stays light: what `esp-prov --help` loads is the static import graph of src/cli/main.ts, and that
+ * graph must not reach protobuf code, crypto, transports, the simulator, prompts, QR or noble — those are
+ * imported by the command that needs them (research/deps.md §6: eager loading costs ~110 ms).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { it } from 'node:test';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Static value imports (not `import type`, not `import()`), as written in the file. */
+function staticImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)([^'";]*?)\s*from\s*'([^']+)'/gm)) {
+    const names = m[1] ?? '';
+    // `import { type A, type B } from` brings in nothing at run time.
+    if (
+      /^\{[^}]*\}$/.test(names) &&
+      names
+        .slice(1, -1)
+        .split(',')
+        .every((n) => /^\s*type\s/.test(n) || n.trim() === '')
+    )
+      continue;
+    out.push(m[2]!);
+  }
+  for (const m of text.matchAll(/^\s*import\s+'([^']+)'/gm)) out.push(m[1]!);
+  return out;
+}
+
+function graph(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string): void => {
+    if (files.has(file)) return;
+    files.add(file);
+    for (const spec of staticImports(file)) {
+      if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+      else if (!spec.startsWith('node:')) packages.add(spec);
+    }
+  };
+  visit(entry);
+  return { files, packages };
+}
+
+void it('the CLI entry statically loads only the option table and commander', () => {
+  const { files, packages } = graph(join(ROOT, 'src/cli/main.ts'));
+  const rel = [...files].map((f) => relative(ROOT, f)).sort();
+  assert.deepEqual([...packages], ['commander']);
+  assert.deepEqual(rel, [
+    'src/bytes.ts',
+    'src/cli/format.ts',
+    'src/cli/main.ts',
+    'src/cli/options.ts',
+    'src/errors.ts',
+  ]);
+});
+
+void it('the graph walker sees through the files it is given (it can fail)', () => {
+  const { files, packages } = graph(join(ROOT, 'src/cli/output.ts'));
+  assert.ok(packages.has('picocolors'));
+  assert.ok([...files].some((f) => f.endsWith('src/endpoints/wifi-auth.ts')));
+});
