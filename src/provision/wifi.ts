@@ -1,9 +1,6 @@
 /**
- * Wi-Fi provisioning on an established connection: scan, send credentials, apply, wait for the outcome.
- * Waiting polls GetStatus with a short interval that grows (the device connects 1 s after Apply, §5.2)
- * under one overall deadline, and survives a transient loss of the link (a SoftAP may hop channels when the
- * station joins, §5.2) by re-running the handshake: GetStatus is idempotent, and a lost message would have
- * desynchronised the session keys anyway (§4.2, §4.3.5).
+ * Wi-Fi provisioning on an established connection: scan, send credentials, apply, wait for the outcome
+ * (polling as poll.ts describes).
  */
 import { EspProvError, toEspProvError } from '../errors.js';
 import { fromUtf8 } from '../bytes.js';
@@ -16,15 +13,15 @@ import {
 } from '../endpoints/config.js';
 import { sendCtrl } from '../endpoints/ctrl.js';
 import { scanWifi, type AccessPoint, type ScanOptions } from '../endpoints/scan.js';
-import { sleep } from '../timers.js';
 import type { Connection } from './connect.js';
 import type { EventSink } from './events.js';
+import { MAX_TRANSIENT_FAILURES, pollStatus } from './poll.js';
+
+export { MAX_TRANSIENT_FAILURES } from './poll.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
 export const FIRST_POLL_DELAY_MS = 500;
 export const MAX_POLL_INTERVAL_MS = 2_000;
-/** Consecutive transient failures tolerated while waiting (esp_prov tolerates 3 odd answers). */
-export const MAX_TRANSIENT_FAILURES = 3;
 
 export interface WaitOptions {
   /** Overall deadline for the device to report Connected or a final failure, ms. */
@@ -37,10 +34,6 @@ export interface WaitOptions {
 }
 
 export type WifiConnected = Extract<WifiStatus, { state: 'connected' }>;
-
-function transient(e: EspProvError): boolean {
-  return e.code === 'CONNECTION_LOST' || e.code === 'TIMEOUT' || e.code === 'DECRYPT_FAILED';
-}
 
 export function wifiFailure(s: Extract<WifiStatus, { state: 'failed' }>, ssid: Uint8Array): EspProvError {
   const name = JSON.stringify(fromUtf8(ssid));
@@ -69,47 +62,30 @@ export function wifiFailure(s: Extract<WifiStatus, { state: 'failed' }>, ssid: U
 
 /** Polls GetStatus until Connected (resolves) or a final failure (rejects with WIFI_*). */
 export async function waitForWifi(conn: Connection, ssid: Uint8Array, o: WaitOptions = {}): Promise<WifiConnected> {
-  const deadline = Date.now() + (o.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
-  let interval = o.firstPollMs ?? FIRST_POLL_DELAY_MS;
-  let failures = 0;
   let disconnected = 0;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      throw new EspProvError(
-        'TIMEOUT',
-        `the device did not report a Wi-Fi connection within ${Math.round((o.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000)} s`,
-        {
-          endpoint: 'prov-config',
-        },
-      );
-    }
-    await sleep(Math.min(interval, left), o.signal);
-    interval = Math.min(interval * 1.5, o.maxPollMs ?? MAX_POLL_INTERVAL_MS);
-    let status: WifiStatus;
-    try {
-      status = await getWifiStatus(conn.session, o.signal ? { signal: o.signal } : {});
-      failures = 0;
-    } catch (e) {
-      const err = toEspProvError(e);
-      if (!transient(err) || ++failures > MAX_TRANSIENT_FAILURES) throw err;
-      o.onEvent?.({ type: 'reconnect', reason: err.message });
-      try {
-        await conn.reestablish();
-      } catch (e2) {
-        const err2 = toEspProvError(e2);
-        if (!transient(err2) || failures >= MAX_TRANSIENT_FAILURES) throw err2;
+  const timeoutMs = o.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  return pollStatus(
+    conn,
+    () => getWifiStatus(conn.session, o.signal ? { signal: o.signal } : {}),
+    (status): WifiConnected | undefined => {
+      o.onEvent?.({ type: 'wifi-status', status });
+      if (status.state === 'connected') return status;
+      if (status.state === 'failed') throw wifiFailure(status, ssid);
+      // Disconnected (2) is never sent by the manager (§9 item 28); if a device does, give it a few polls.
+      if (status.state === 'disconnected' && ++disconnected > MAX_TRANSIENT_FAILURES) {
+        throw new EspProvError('WIFI_FAILED', 'the device keeps reporting Disconnected');
       }
-      continue;
-    }
-    o.onEvent?.({ type: 'wifi-status', status });
-    if (status.state === 'connected') return status;
-    if (status.state === 'failed') throw wifiFailure(status, ssid);
-    // Disconnected (2) is never sent by the manager (§9 item 28); if a device does, give it a few polls.
-    if (status.state === 'disconnected' && ++disconnected > MAX_TRANSIENT_FAILURES) {
-      throw new EspProvError('WIFI_FAILED', 'the device keeps reporting Disconnected');
-    }
-  }
+      return undefined;
+    },
+    {
+      timeoutMs,
+      firstPollMs: o.firstPollMs ?? FIRST_POLL_DELAY_MS,
+      maxPollMs: o.maxPollMs ?? MAX_POLL_INTERVAL_MS,
+      signal: o.signal,
+      onEvent: o.onEvent,
+      timeoutMessage: `the device did not report a Wi-Fi connection within ${Math.round(timeoutMs / 1000)} s`,
+    },
+  );
 }
 
 export interface ProvisionWifiOptions extends WaitOptions {
