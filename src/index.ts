@@ -1,0 +1,82 @@
+/**
+ * esp-prov as a library. Everything here is safe to import on any machine: the BLE stack (noble) and
+ * serialport are loaded only when openBleTransport / openSerialTransport run. The simulator lives in
+ * `esp-prov/testing`.
+ */
+export { EspProvError, ERROR_CODES, EXIT_CODES, isEspProvError, type ErrorCode } from './errors.js';
+export { fromHex, toHex } from './bytes.js';
+
+// Transports
+export type { RequestOptions, Transport, TransportLimits } from './transport/transport.js';
+export {
+  DEFAULT_HTTP_TIMEOUT_MS,
+  DEFAULT_SERVICE_ADDRESS,
+  HttpTransport,
+  parseServiceAddress,
+  type HttpTransportOptions,
+} from './transport/http.js';
+export {
+  BLE_STACK_LIMITS,
+  BleTransport,
+  discoverBleDevices,
+  openBleTransport,
+  type BleDeviceInfo,
+  type BleStack,
+  type BleTransportOptions,
+} from './transport/ble.js';
+export { ConsoleTransport, createConsoleTransport, type ConsoleTransportOptions } from './transport/console.js';
+export { ManualBleTransport, openManualBleTransport, type ManualBleOptions } from './transport/manual-ble.js';
+export { SerialTransport, openSerialTransport, type SerialTransportOptions } from './transport/serial.js';
+
+// Security
+export type { ClientSecurity, RandomSource, SecurityVersion } from './security/scheme.js';
+export { Sec0Client } from './security/sec0.js';
+export { Sec1Client, type Sec1Options } from './security/sec1.js';
+export { Sec2Client, type Sec2Options } from './security/sec2.js';
+export { generateSec2Credentials, type Sec2Credentials } from './security/credentials.js';
+
+// Session
+export {
+  Session,
+  readDeviceInfo,
+  type EndpointCaller,
+  type SessionOptions,
+  type TraceEvent,
+} from './session/session.js';
+export {
+  chooseSecurity,
+  hasCapability,
+  parseDeviceInfo,
+  versionMatches,
+  type DeviceInfo,
+  type SecurityChoice,
+} from './session/version.js';
+
+// Endpoints
+export { scanWifi, scanPageSize, type AccessPoint, type ScanOptions } from './endpoints/scan.js';
+export {
+  applyWifiConfig,
+  getWifiStatus,
+  setWifiConfig,
+  type WifiCredentials,
+  type WifiStatus,
+} from './endpoints/config.js';
+export { sendCtrl, type CtrlCommand } from './endpoints/ctrl.js';
+export { callCustomEndpoint } from './endpoints/custom.js';
+export {
+  applyThreadConfig,
+  getThreadStatus,
+  scanThread,
+  setThreadDataset,
+  type ThreadNetwork,
+  type ThreadStatus,
+} from './endpoints/thread.js';
+export { buildThreadDataset, parseThreadDataset, type ThreadNetworkParams } from './endpoints/thread-dataset.js';
+export { authModeName } from './endpoints/wifi-auth.js';
+
+// The whole flow
+export { connect, type Connection, type ConnectOptions, type SecurityInput } from './provision/connect.js';
+export type { ProvisionEvent } from './provision/events.js';
+export { provision, type ProvisionOptions, type ProvisionResult } from './provision/flow.js';
+export { provisionWifi, retryWifi, waitForWifi, type WifiConnected } from './provision/wifi.js';
+export { provisionThread, type ThreadAttached } from './provision/thread.js';

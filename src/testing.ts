@@ -1,0 +1,19 @@
+/**
+ * `esp-prov/testing`: the device simulator, for your own tests and CI. A SimDevice behaves like an ESP32
+ * running ESP-IDF's provisioning manager; expose it over loopback HTTP, in memory, as a BLE peripheral (fake
+ * noble bindings), or as a UART console.
+ */
+export { SimDevice, type SimRequestEvent } from './sim/device.js';
+export type { SimDeviceOptions, SimSecurity, SimEndpoint } from './sim/options.js';
+export { ManualClock, realClock, type SimClock } from './sim/clock.js';
+export { loadAccessPoints, type SimAccessPoint } from './sim/access-points.js';
+export { DEFAULT_ACCESS_POINTS } from './sim/default-aps.js';
+export { loadThreadNetworks, DEFAULT_THREAD_NETWORKS, type SimThreadNetwork } from './sim/thread-networks.js';
+export { FAULT_KINDS, FAULT_MATRIX, FAULT_PHASES, parseFaultSpec, type FaultSpec } from './sim/faults.js';
+export { DeviceFailure, type ProtocommDevice } from './sim/protocomm.js';
+export { startHttpServer, type HttpServerHandle, type HttpServerOptions } from './sim/http-server.js';
+export { serveConsole, type ConsoleServer } from './sim/console-server.js';
+export { serveConsoleOnPty, type ConsolePty } from './sim/console-pty.js';
+export { BleGattModel } from './sim/ble-gatt-model.js';
+export { createFakeNoble, fakeNobleLoader } from './sim/ble-fake-bindings.js';
+export { MemoryTransport, type MemoryTransportOptions } from './transport/memory.js';
