@@ -22,12 +22,30 @@ try {
   const pbjs = (file, ...extra) =>
     execFileSync(
       bin('pbjs'),
-      ['-t', 'static-module', '-w', 'es6', '--no-verify', '--no-convert', '--no-delimited', '--force-number', ...extra, '-p', 'proto', '-o', file, ...protos],
+      [
+        '-t',
+        'static-module',
+        '-w',
+        'es6',
+        '--no-verify',
+        '--no-convert',
+        '--no-delimited',
+        '--force-number',
+        ...extra,
+        '-p',
+        'proto',
+        '-o',
+        file,
+        ...protos,
+      ],
       { cwd: root, stdio: 'inherit' },
     );
   // pbts reads the JSDoc, so the typings come from a commented build; the shipped JS is the uncommented one.
   pbjs(join(out, 'commented.js'));
-  execFileSync(bin('pbts'), ['--no-comments', '-o', join(out, 'proto.d.ts'), join(out, 'commented.js')], { cwd: root, stdio: 'inherit' });
+  execFileSync(bin('pbts'), ['--no-comments', '-o', join(out, 'proto.d.ts'), join(out, 'commented.js')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   pbjs(join(out, 'proto.js'), '--no-comments');
   for (const f of ['proto.js', 'proto.d.ts']) {
     writeFileSync(join(out, f), header + readFileSync(join(out, f), 'utf8'));

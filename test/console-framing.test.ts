@@ -1,5 +1,4 @@
 /** The console line protocol (PROTOCOL.md §2.3): command lines, limits, and reading noisy device output. */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test awaits describe/it itself */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';

@@ -2,7 +2,6 @@
  * The manual transports with scripted people: the console one (esp_prov `--transport console`) and the
  * manual BLE one (esp_prov's `BLECLI >>` mode, seed transcript in shared/reference).
  */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test awaits describe/it itself */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PassThrough } from 'node:stream';

@@ -1,5 +1,4 @@
 /** The simulated device console (PROTOCOL.md §2.3) byte for byte, quirks included. */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test awaits describe/it itself */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../src/bytes.js';

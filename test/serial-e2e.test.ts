@@ -2,7 +2,6 @@
  * End to end over a real pseudo-terminal: the simulated device (SimDevice) behind its console scheme, the
  * serial transport opening the PTY slave with `serialport`, and the whole provisioning flow on top.
  */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test awaits describe/it itself */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromUtf8, utf8 } from '../src/bytes.js';

@@ -2,7 +2,6 @@
  * The serial transport against the simulated device console: first over an in-memory stream pair, then
  * over a real pseudo-terminal opened with `serialport` (python3 holds the PTY master, see console-pty.ts).
  */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test awaits describe/it itself */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Duplex } from 'node:stream';

@@ -79,8 +79,7 @@ export async function scanThread(caller: EndpointCaller, o: ThreadScanOptions = 
     o,
   );
   const deadline = Date.now() + (o.scanTimeoutMs ?? 30_000);
-  let finished = false;
-  let count = 0;
+  let count: number;
   for (;;) {
     const m = await scanCall(
       caller,
@@ -90,13 +89,13 @@ export async function scanThread(caller: EndpointCaller, o: ThreadScanOptions = 
       'the Thread scan status',
       o,
     );
-    finished = m.respScanThreadStatus?.scanFinished ?? false;
     count = m.respScanThreadStatus?.resultCount ?? 0;
-    if (finished) break;
-    if (Date.now() >= deadline)
+    if (m.respScanThreadStatus?.scanFinished) break;
+    if (Date.now() >= deadline) {
       throw new EspProvError('TIMEOUT', 'the device did not finish its Thread scan in time', {
         endpoint: SCAN_ENDPOINT,
       });
+    }
     await sleep(500, o.signal);
   }
   const room = caller.limits.maxResponseBytes - caller.overheadBytes - 8;
