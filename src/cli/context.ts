@@ -1,4 +1,5 @@
 /** What every command gets: the process's streams (injected, so tests run the CLI in-process), output, redactor. */
+import type { NobleLoader } from '../transport/ble-load.js';
 import type { Output } from './output.js';
 import type { Prompter } from './prompts.js';
 import type { Redactor } from './redact.js';
@@ -14,6 +15,8 @@ export interface CliIo {
   stderr: CliStream;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
+  /** Creates the noble instance for --transport ble (default: @stoprocent/noble). For tests and embedding. */
+  bleLoader?: NobleLoader;
 }
 
 export interface CommandContext {

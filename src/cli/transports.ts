@@ -41,6 +41,7 @@ async function ble(a: Needs, ctx: CommandContext): Promise<OpenedTransport> {
     adapter: a.bleAdapter,
     logger,
     signal: ctx.signal,
+    ...(ctx.io.bleLoader ? { loader: ctx.io.bleLoader } : {}),
     ...(a.timeoutMs
       ? { scanTimeoutMs: a.timeoutMs, connectTimeoutMs: a.timeoutMs, requestTimeoutMs: a.timeoutMs }
       : {}),
