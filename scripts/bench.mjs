@@ -1,0 +1,334 @@
+#!/usr/bin/env node
+// `npm run bench`: the numbers behind esp-prov's performance claims, measured on this machine.
+// Medians and spread over repeated runs; ratios where two things are compared in the same run (absolute
+// times on shared machines are noise). Budgets are checked here, never in the test suite.
+//
+//   BENCH_RUNS=N        repetitions per measurement (default 15)
+//   BENCH_BOARDS=1,10,100  fleet sizes for the concurrency measurement
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const lib = await import(join(root, 'dist', 'index.js'));
+const testing = await import(join(root, 'dist', 'testing.js'));
+const srp = await import(join(root, 'dist', 'security', 'srp.js'));
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const BOARDS = (process.env.BENCH_BOARDS ?? '1,10,100').split(',').map(Number);
+const enc = new TextEncoder();
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+const spread = (xs) => `${fmt(quantile(xs, 0.1))}–${fmt(quantile(xs, 0.9))}`;
+const rows = [];
+const budgets = [];
+function row(section, what, values, unit = 'ms', note = '') {
+  rows.push({
+    section,
+    what,
+    median: values.length ? fmt(median(values)) : '',
+    spread: values.length > 1 ? spread(values) : '',
+    unit,
+    note,
+  });
+}
+function budget(name, ok, detail) {
+  budgets.push(`${ok ? 'ok  ' : 'OVER'} ${name}: ${detail}`);
+}
+
+function run(cmd, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ ms: performance.now() - t0, code, out }));
+  });
+}
+
+// 1. Cold start --------------------------------------------------------------------------------------------
+async function coldStart() {
+  const sets = {
+    'node -e 0': ['-e', '0'],
+    'esp-prov --help': ['bin/esp-prov.js', '--help'],
+    'esp-prov --version': ['bin/esp-prov.js', '--version'],
+  };
+  const times = Object.fromEntries(Object.keys(sets).map((k) => [k, []]));
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, args] of Object.entries(sets)) {
+      const r = await run(process.execPath, args);
+      if (r.code !== 0) throw new Error(`${name} exited ${r.code}`);
+      times[name].push(r.ms);
+    }
+  }
+  const base = median(times['node -e 0']);
+  for (const [name, t] of Object.entries(times)) {
+    row(
+      'cold start',
+      name,
+      t,
+      'ms',
+      name === 'node -e 0'
+        ? 'baseline'
+        : `×${(median(t) / base).toFixed(2)} of bare node, +${fmt(median(t) - base)} ms`,
+    );
+  }
+  const over = median(times['esp-prov --help']) - base;
+  budget('--help start-up over bare node', over < 120, `+${fmt(over)} ms (budget 120 ms)`);
+}
+
+// 2. One provisioning run in a child process: wall, CPU, peak RSS, requests per endpoint ------------------
+const FAST = {
+  applyDelayMs: 0,
+  connectDelayMs: 0,
+  attemptFailMs: 0,
+  scanDurationMs: 0,
+  scanGroupPauseMs: 0,
+  cleanupDelayMs: 100,
+};
+const SCHEMES = {
+  sec0: { device: { security: { version: 0 } }, args: ['--sec_ver', '0'], min: 1 },
+  sec1: { device: { security: { version: 1, pop: enc.encode('abcd1234') } }, args: ['--pop', 'abcd1234'], min: 2 },
+  'sec2 patch 0': {
+    device: { patchLevel: 0 },
+    args: ['--sec2_username', 'wifiprov', '--sec2_pwd', 'abcd1234'],
+    min: 2,
+  },
+  'sec2 patch 1': {
+    device: { patchLevel: 1 },
+    args: ['--sec2_username', 'wifiprov', '--sec2_pwd', 'abcd1234'],
+    min: 2,
+  },
+};
+
+const CHILD = `
+const [lib, args] = [await import(process.argv[1]), JSON.parse(process.argv[2])];
+const enc = new TextEncoder();
+const t = new lib.HttpTransport({ address: args.address });
+const t0 = performance.now();
+const r = await lib.provision({ transport: t, security: args.security, wifi: args.ssid ? { ssid: enc.encode(args.ssid), passphrase: enc.encode('correct-horse-battery') } : undefined,
+  selectAccessPoint: async (aps) => ({ ssid: aps.find((a) => new TextDecoder().decode(a.ssid) === 'HomeNetwork').ssid }),
+  askPassphrase: async () => enc.encode('correct-horse-battery'), statusPoll: { firstMs: 20, maxMs: 100 } });
+const wall = performance.now() - t0;
+await t.close();
+const cpu = process.cpuUsage();
+console.log(JSON.stringify({ wall, cpu: (cpu.user + cpu.system) / 1000, rss: process.resourceUsage().maxRSS / 1024,
+  counts: Object.fromEntries(r.connection.session.requestCounts) }));
+`;
+
+async function provisioningRuns() {
+  for (const [name, s] of Object.entries(SCHEMES)) {
+    for (const scan of [false, true]) {
+      const walls = [],
+        cpus = [],
+        rss = [];
+      let counts = {};
+      for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 3)); i++) {
+        const device = new testing.SimDevice({ ...FAST, ...s.device });
+        const server = await testing.startHttpServer(device, { host: '127.0.0.1', port: 0 });
+        const security =
+          name === 'sec1' ? { pop: 'abcd1234' } : name === 'sec0' ? {} : { username: 'wifiprov', password: 'abcd1234' };
+        const r = await run(process.execPath, [
+          '--input-type=module',
+          '-e',
+          CHILD,
+          join(root, 'dist', 'index.js'),
+          JSON.stringify({ address: `127.0.0.1:${server.port}`, security, ssid: scan ? undefined : 'HomeNetwork' }),
+        ]);
+        await server.close();
+        device.stop();
+        if (r.code !== 0) throw new Error(`provisioning child exited ${r.code}`);
+        const m = JSON.parse(r.out.trim().split('\n').pop());
+        walls.push(m.wall);
+        cpus.push(m.cpu);
+        rss.push(m.rss);
+        counts = m.counts;
+      }
+      const label = `${name}${scan ? ' + scan' : ''}`;
+      const minimum = 1 + s.min + 3 + (scan ? 3 : 0); // proto-ver, handshake, set/apply/status, [start/status/result]
+      const sent = 1 + Object.values(counts).reduce((a, b) => a + b, 0); // + proto-ver, counted by the transport only
+      row('provision (library, loopback HTTP)', `${label}: wall`, walls);
+      row('provision (library, loopback HTTP)', `${label}: CPU (whole process)`, cpus);
+      row('provision (library, loopback HTTP)', `${label}: peak RSS`, rss, 'MiB');
+      row(
+        'provision (library, loopback HTTP)',
+        `${label}: requests`,
+        [],
+        '',
+        `${sent} sent vs protocol minimum ${minimum} (${Object.entries(counts)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')})`,
+      );
+    }
+  }
+}
+
+// 2b. The same through the command line, as a user runs it (start-up included) ----------------------------
+async function cliRuns() {
+  const walls = [];
+  for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 3)); i++) {
+    const device = new testing.SimDevice({ ...FAST, patchLevel: 1 });
+    const server = await testing.startHttpServer(device, { host: '127.0.0.1', port: 0 });
+    const r = await run(process.execPath, [
+      'bin/esp-prov.js',
+      '--transport',
+      'softap',
+      '--service_name',
+      `127.0.0.1:${server.port}`,
+      '--sec2_username',
+      'wifiprov',
+      '--sec2_pwd',
+      'abcd1234',
+      '--ssid',
+      'HomeNetwork',
+      '--passphrase',
+      'correct-horse-battery',
+      '--json',
+      '--no-input',
+    ]);
+    await server.close();
+    device.stop();
+    if (r.code !== 0) throw new Error(`esp-prov exited ${r.code}: ${r.out}`);
+    walls.push(r.ms);
+  }
+  row(
+    'provision (CLI process, loopback HTTP)',
+    'esp-prov sec2 patch 1, --ssid given: wall',
+    walls,
+    'ms',
+    'includes node start-up',
+  );
+}
+
+// 3. The sec2 handshake's CPU alone, and where it goes ------------------------------------------------------
+function sec2Cost() {
+  const { Sec2Client } = lib;
+  const user = enc.encode('wifiprov'),
+    pass = enc.encode('abcd1234');
+  const salt = Uint8Array.from(Buffer.from('036ee0c7bcb9eda84c9eac97d93decf4', 'hex'));
+  const v = srp.verifierFor(srp.computeX(salt, user, pass));
+  const b = 0x0202n;
+  const B = srp.minimalBytes((srp.k * v + srp.modPow(srp.g, b, srp.N)) % srp.N);
+  const resp0 = (Bb) => {
+    // SessionData{sec_ver 2, sec2{msg 1, sr0{device_pubkey, device_salt}}} built by hand: lengths < 2^14.
+    const v2 = (n) => (n < 128 ? [n] : [(n & 0x7f) | 0x80, n >> 7]);
+    const sr0 = [0x12, ...v2(Bb.length), ...Bb, 0x1a, salt.length, ...salt];
+    const sec2 = [0x08, 0x01, 0xaa, 0x01, ...v2(sr0.length), ...sr0];
+    return Uint8Array.from([0x10, 0x02, 0x62, ...v2(sec2.length), ...sec2]);
+  };
+  const whole = [],
+    parts = { 'g^a (A)': [], 'x = H(s|H(I:p))': [], 'g^x': [], '(B-kv)^(a+ux)': [], 'hashes (u, K, M)': [] };
+  const a = 0x0101010101010101010101010101010101010101010101010101010101010101n;
+  for (let i = 0; i < RUNS * 2; i++) {
+    let t = performance.now();
+    const c = new Sec2Client({ username: user, password: pass, random: () => new Uint8Array(32).fill(1) });
+    c.start();
+    c.next(resp0(B));
+    whole.push(performance.now() - t);
+    t = performance.now();
+    const A = srp.padBytes(srp.modPow(srp.g, a, srp.N));
+    parts['g^a (A)'].push(performance.now() - t);
+    t = performance.now();
+    const x = srp.computeX(salt, user, pass);
+    parts['x = H(s|H(I:p))'].push(performance.now() - t);
+    t = performance.now();
+    const gx = srp.modPow(srp.g, x, srp.N);
+    parts['g^x'].push(performance.now() - t);
+    t = performance.now();
+    const u = srp.computeU(A, B);
+    parts['hashes (u, K, M)'].push(0);
+    const base = (((srp.toBigInt(B) - srp.k * gx) % srp.N) + srp.N) % srp.N;
+    t = performance.now();
+    const S = srp.modPow(base, a + u * x, srp.N);
+    parts['(B-kv)^(a+ux)'].push(performance.now() - t);
+    t = performance.now();
+    const K = srp.sessionKey(S);
+    srp.computeM(user, salt, A, B, K);
+    srp.computeU(A, B);
+    parts['hashes (u, K, M)'][parts['hashes (u, K, M)'].length - 1] = performance.now() - t;
+  }
+  row('sec2 handshake CPU (client side)', 'Command0 + Command1 total', whole);
+  for (const [k, v] of Object.entries(parts)) row('sec2 handshake CPU (client side)', `  ${k}`, v);
+  budget('sec2 client handshake CPU', median(whole) < 100, `${fmt(median(whole))} ms (budget 100 ms)`);
+}
+
+// 4. A fleet: N boards at once from one process ------------------------------------------------------------
+async function fleet() {
+  let perBoard1 = 0;
+  for (const n of BOARDS) {
+    const rigs = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const device = new testing.SimDevice({ ...FAST, patchLevel: 1 });
+        const server = await testing.startHttpServer(device, { host: '127.0.0.1', port: 0 });
+        return { device, server };
+      }),
+    );
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const results = await Promise.allSettled(
+      rigs.map(async ({ server }) => {
+        const transport = new lib.HttpTransport({ address: `127.0.0.1:${server.port}`, timeoutMs: 60_000 });
+        try {
+          await lib.provision({
+            transport,
+            security: { username: 'wifiprov', password: 'abcd1234' },
+            wifi: { ssid: enc.encode('HomeNetwork'), passphrase: enc.encode('correct-horse-battery') },
+            statusPoll: { firstMs: 20, maxMs: 200 },
+            connectTimeoutMs: 120_000,
+          });
+        } finally {
+          await transport.close();
+        }
+      }),
+    );
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    for (const { device, server } of rigs) {
+      await server.close();
+      device.stop();
+    }
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    if (n === BOARDS[0]) perBoard1 = wall / n;
+    row(
+      'fleet (sec2, N boards concurrently, one process incl. simulators)',
+      `${n} board${n > 1 ? 's' : ''}`,
+      [wall],
+      'ms',
+      `${fmt(wall / n)} ms per board (×${(perBoard1 / (wall / n)).toFixed(1)} throughput vs 1), CPU ${fmt((cpu.user + cpu.system) / 1000)} ms${failed ? `, ${failed} FAILED` : ''}`,
+    );
+    if (failed) budget(`fleet of ${n}`, false, `${failed} boards failed`);
+  }
+}
+
+console.error(
+  `esp-prov benchmark: ${RUNS} runs per measurement on ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
+);
+await coldStart();
+await provisioningRuns();
+await cliRuns();
+sec2Cost();
+await fleet();
+
+let section = '';
+const w = Math.max(...rows.map((r) => r.what.length));
+for (const r of rows) {
+  if (r.section !== section) {
+    section = r.section;
+    console.log(`\n## ${section}`);
+  }
+  console.log(
+    `${r.what.padEnd(w)}  ${r.median.padStart(8)} ${r.unit.padEnd(3)} ${r.spread ? `(p10–p90 ${r.spread})` : ''} ${r.note}`.trimEnd(),
+  );
+}
+console.log('\n## budgets');
+for (const b of budgets) console.log(b);
+process.exitCode = budgets.some((b) => b.startsWith('OVER')) ? 1 : 0;
