@@ -8,21 +8,15 @@
  */
 import { toHex } from '../bytes.js';
 import { EspProvError } from '../errors.js';
+import { BLE_ENDPOINT_IDS, characteristicUuidFor } from './ble-gatt.js';
 import { ManualIo, type ManualIoOptions } from './manual-io.js';
 import type { RequestOptions, Transport, TransportLimits } from './transport.js';
 
 /** The ESP-IDF and network_provisioning examples' service UUID (§2.2.1). */
 export const EXAMPLE_SERVICE_UUID = '021a9004-0382-4aea-bff4-6b3f1c5adfb4';
 
-/** 16-bit characteristic ids (§1.2); `custom-data` is the example's first application endpoint. */
-export const BLE_ENDPOINT_IDS: Readonly<Record<string, number>> = {
-  'prov-ctrl': 0xff4f,
-  'prov-scan': 0xff50,
-  'prov-session': 0xff51,
-  'prov-config': 0xff52,
-  'proto-ver': 0xff53,
-  'custom-data': 0xff54,
-};
+/** 16-bit characteristic ids (§1.2): the one table, shared with the BLE transport. */
+export { BLE_ENDPOINT_IDS } from './ble-gatt.js';
 
 /** Bluedroid's CHAR_VAL_LEN_MAX with Security 2 compiled in (§2.2.3). */
 export const BLUEDROID_LIMITS: TransportLimits = { maxRequestBytes: 481, maxResponseBytes: 481 };
@@ -36,7 +30,7 @@ export function characteristicUuid(serviceUuid: string, id16: number): string {
   if (!Number.isInteger(id16) || id16 < 0 || id16 > 0xffff) {
     throw new EspProvError('USAGE', `characteristic id must be 16 bits, got ${id16}`);
   }
-  return service.slice(0, 4) + id16.toString(16).padStart(4, '0') + service.slice(8);
+  return characteristicUuidFor(service, id16);
 }
 
 export interface ManualBleOptions extends ManualIoOptions {
