@@ -8,7 +8,7 @@
  */
 import { toHex } from '../bytes.js';
 import { EspProvError } from '../errors.js';
-import { BLE_ENDPOINT_IDS, characteristicUuidFor } from './ble-gatt.js';
+import { BLE_ENDPOINT_IDS, characteristicUuidFor, dashedUuid } from './ble-gatt.js';
 import { ManualIo, type ManualIoOptions } from './manual-io.js';
 import type { RequestOptions, Transport, TransportLimits } from './transport.js';
 
@@ -30,7 +30,7 @@ export function characteristicUuid(serviceUuid: string, id16: number): string {
   if (!Number.isInteger(id16) || id16 < 0 || id16 > 0xffff) {
     throw new EspProvError('USAGE', `characteristic id must be 16 bits, got ${id16}`);
   }
-  return characteristicUuidFor(service, id16);
+  return dashedUuid(characteristicUuidFor(service, id16));
 }
 
 export interface ManualBleOptions extends ManualIoOptions {
