@@ -4,7 +4,8 @@
  * 0 for the simulator), --help / --version.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,8 @@ import { startHttpServer } from '../src/sim/http-server.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEADLINE_MS = 20_000;
+const HAVE_PTY =
+  spawnSync('python3', ['-c', 'import os, tty']).status === 0 && existsSync(join(ROOT, 'node_modules/serialport'));
 
 interface Proc {
   child: ChildProcessWithoutNullStreams;
@@ -98,6 +101,16 @@ void describe('esp-prov as a process', () => {
     const e = await sim.exit;
     assert.equal(e.code, 0);
     assert.equal(sim.lines.at(-1), '{"event":"exit"}');
+  }); // prettier-ignore
+
+  void it('serial: provisions `esp-prov sim --transport console` through its pseudo-terminal', { skip: HAVE_PTY ? false : 'needs python3 and serialport' }, async () => {
+    const sim = esp(['sim', '--transport', 'console', '--sec', '1', '--fast', '--json']);
+    const ready = JSON.parse(await sim.waitLine(/"event":"ready"/)) as { path: string };
+    const p = esp(['--transport', 'serial', '--service_name', ready.path, '--pop', 'abcd1234', '--ssid', 'HomeNetwork', '--passphrase', 'correct-horse-battery', '--json']);
+    assert.equal((await p.exit).code, 0, p.lines.join('\n') + p.stderr());
+    assert.equal(JSON.parse(p.lines.at(-1)!).ip, '192.168.1.100');
+    sim.child.kill('SIGINT');
+    assert.equal((await sim.exit).code, 0);
   }); // prettier-ignore
 
   void it('Ctrl-C while waiting for the device to join: clean stop, exit 130, final {"ok":false} line', async () => {

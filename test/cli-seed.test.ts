@@ -201,4 +201,25 @@ void describe('the seed commands, with esp-prov in place of python esp_prov.py',
     assert.equal(code, 0, screen);
     assert.match(stdout, /Connected to "myssid"/);
   }); // prettier-ignore
+
+  void it('esp_prov --transport console: a person types the lines on the device console', async () => {
+    const device = simDevice(SEC1);
+    const stdin = new PassThrough();
+    let screen = '';
+    let opened = -1;
+    const relay = async (text: string): Promise<void> => {
+      screen += text;
+      const m = /Client->Device msg : (\S+) (\d+) ([0-9a-f]+)\n[\s\S]*Enter device->client msg : $/.exec(screen);
+      if (!m) return;
+      screen = '';
+      const session = Number(m[2]);
+      if (session !== opened) device.openSession((opened = session));
+      stdin.write(`${toHex(await device.handle(m[1]!, session, fromHex(m[3]!)))}\n`);
+    };
+    let stdout = '';
+    const io: CliIo = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => void relay(s) }, stdin, env: {} };
+    const code = await run('--transport console --sec_ver 1 --pop abcd1234 --ssid myssid --passphrase mypassword'.split(' '), io, new AbortController().signal);
+    assert.equal(code, 0, screen);
+    assert.match(stdout, /Connected to "myssid"/);
+  }); // prettier-ignore
 });
