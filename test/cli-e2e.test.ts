@@ -404,3 +404,14 @@ void describe('qr', () => {
     assert.equal(bad.code, 2);
   });
 });
+
+void describe('demo', () => {
+  void it('provisions the built-in simulator end to end (wrong passphrase first, then the right one)', async () => {
+    const r = await cli(['demo', '--json', '-v']);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(r.last['ok'], true);
+    assert.equal(r.last['ssid'], 'HomeNetwork');
+    assert.ok(r.lines.some((l) => l['event'] === 'retry'));
+    assert.ok(!r.stdout.includes('correct-horse-battery') && !r.stdout.includes(toHex(utf8('correct-horse-battery'))));
+  });
+});

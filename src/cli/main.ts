@@ -85,6 +85,7 @@ export async function run(argv: readonly string[], io: CliIo, signal: AbortSigna
     json: flags.json,
     verbose: flags.verbose,
     color: useColor(flags, io.stderr, io.env),
+    colorStdout: useColor(flags, io.stdout, io.env),
   });
   const interactive = flags.input && io.stdin.isTTY === true && io.stderr.isTTY === true;
   let prompter: Prompter | undefined;

@@ -22,7 +22,10 @@ export interface OutputOptions {
   redactor: Redactor;
   json: boolean;
   verbose: boolean;
+  /** Colours on stderr (progress, prompts, errors). */
   color: boolean;
+  /** Colours on stdout (the result line); decided separately: stdout is often redirected alone. */
+  colorStdout?: boolean;
   /** Clock for "still waiting" lines (tests pin it). */
   now?: () => number;
 }
@@ -139,6 +142,7 @@ const STILL_WAITING_EVERY_MS = 5000;
 class HumanOutput implements Output {
   readonly json = false;
   readonly colors: Colors;
+  readonly #outColors: Colors;
   readonly #out: Writer;
   readonly #err: Writer;
   readonly #o: OutputOptions;
@@ -149,6 +153,7 @@ class HumanOutput implements Output {
   constructor(o: OutputOptions) {
     this.#o = o;
     this.colors = pc.createColors(o.color);
+    this.#outColors = pc.createColors(o.colorStdout ?? false);
     this.#out = redacting(o.stdout, o.redactor);
     this.#err = redacting(o.stderr, o.redactor);
   }
@@ -287,7 +292,7 @@ class HumanOutput implements Output {
   }
 
   success(text: string): void {
-    this.#out.write(`${this.colors.green('✔')} ${text}\n`);
+    this.#out.write(`${this.#outColors.green('✔')} ${text}\n`);
   }
 
   failure(err: EspProvError, hints: readonly string[]): void {
