@@ -264,7 +264,7 @@ void describe('failures have their own exit codes', () => {
   });
 });
 
-void describe('secrets never reach the output', () => {
+void describe('secrets never reach the output', { concurrency: true }, () => {
   const modes: [string, string[]][] = [
     ['human', []],
     ['verbose', ['-v']],
