@@ -9,6 +9,7 @@ import { Sec0Client } from '../security/sec0.js';
 import { Sec1Client } from '../security/sec1.js';
 import { Sec2Client } from '../security/sec2.js';
 import type { ClientSecurity, RandomSource, SecurityVersion } from '../security/scheme.js';
+import { sha512, type XVariant } from '../security/srp.js';
 import { Session, readDeviceInfo, type TraceEvent } from '../session/session.js';
 import { chooseSecurity, versionMatches, type DeviceInfo, type SecurityChoice } from '../session/version.js';
 import type { Transport } from '../transport/transport.js';
@@ -67,11 +68,12 @@ async function secret(
   return v;
 }
 
-async function makeSecurity(
-  o: ConnectOptions,
-  info: DeviceInfo,
-  choice: SecurityChoice,
-): Promise<() => ClientSecurity> {
+type SecurityFactory = ((variant: XVariant) => ClientSecurity) & {
+  /** True when esp_prov's way of deriving x gives another verifier for these credentials (1 in 256). */
+  strippedDiffers?: boolean;
+};
+
+async function makeSecurity(o: ConnectOptions, info: DeviceInfo, choice: SecurityChoice): Promise<SecurityFactory> {
   const s = o.security ?? {};
   const random = o.random ? { random: o.random } : {};
   if (choice.version === 0) return () => new Sec0Client();
@@ -82,10 +84,17 @@ async function makeSecurity(
       o.onEvent?.({ type: 'warning', message: 'the device takes no proof of possession; --pop is ignored' });
     return () => new Sec1Client({ pop: pop === undefined ? undefined : utf8(pop), ...random });
   }
-  const username = await secret(o, 'username', info, s.username);
-  const password = await secret(o, 'password', info, s.password);
-  return () =>
-    new Sec2Client({ username: utf8(username), password: utf8(password), patchLevel: choice.patchLevel, ...random });
+  const username = utf8(await secret(o, 'username', info, s.username));
+  const password = utf8(await secret(o, 'password', info, s.password));
+  const factory: SecurityFactory = (xVariant) =>
+    new Sec2Client({ username, password, patchLevel: choice.patchLevel, xVariant, ...random });
+  factory.strippedDiffers = sha512(username, utf8(':'), password)[0] === 0;
+  return factory;
+}
+
+/** The device refused our proof (Security 2 step 1): wrong credentials, or a verifier made another way. */
+function proofRefused(e: unknown): boolean {
+  return e instanceof EspProvError && e.code === 'HANDSHAKE_FAILED' && e.details?.['step'] === 1;
 }
 
 export async function connect(o: ConnectOptions): Promise<Connection> {
@@ -111,12 +120,15 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
   const choice = chooseSecurity(info, o.security?.version);
   o.onEvent?.({ type: 'security', choice });
   const factory = await makeSecurity(o, info, choice);
-  let session = new Session({
-    transport: o.transport,
-    security: factory(),
-    ...req,
-    ...(o.onTrace ? { onTrace: o.onTrace } : {}),
-  });
+  let variant: XVariant = 'full';
+  const newSession = (): Session =>
+    new Session({
+      transport: o.transport,
+      security: factory(variant),
+      ...req,
+      ...(o.onTrace ? { onTrace: o.onTrace } : {}),
+    });
+  let session = newSession();
   const establish = async (): Promise<void> => {
     o.onEvent?.({ type: 'handshake-start', security: choice.version });
     await session.establish();
@@ -128,7 +140,20 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
       ...(patchLevel !== undefined ? { patchLevel } : {}),
     });
   };
-  await establish();
+  try {
+    await establish();
+  } catch (e) {
+    // esp_prov's generator drops leading zero bytes of H(I:p) (§9 item 5): for 1 credential pair in 256 its
+    // verifier differs from the device generator's. Only then, and only after a refused proof, try its way.
+    if (!factory.strippedDiffers || !proofRefused(e)) throw e;
+    o.onEvent?.({
+      type: 'warning',
+      message: "proof refused; retrying with esp_prov's variant of the SRP x derivation (verifier made by esp_prov?)",
+    });
+    variant = 'stripped';
+    session = newSession();
+    await establish();
+  }
   const connection: Connection = {
     get session() {
       return session;
@@ -136,12 +161,7 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
     info,
     choice,
     async reestablish() {
-      session = new Session({
-        transport: o.transport,
-        security: factory(),
-        ...req,
-        ...(o.onTrace ? { onTrace: o.onTrace } : {}),
-      });
+      session = newSession();
       await establish();
     },
   };
