@@ -57,18 +57,19 @@ function securityText(a: SimArgs, show: boolean): { text: string; command: strin
     const pop = a.pop ?? EXAMPLE_SECRET;
     if (pop === '') return { text: 'Security 1 without PoP', command: '--sec_ver 1' };
     const shown = show || a.pop === undefined ? pop : '<your PoP>';
-    return { text: `Security 1, PoP ${shown}`, command: `--pop ${shown}` };
+    return { text: `Security 1, PoP ${shown}`, command: `--sec_ver 1 --pop ${shown}` };
   }
   if (a.salt)
     return {
       text: `Security 2 (salt/verifier given), patch ${a.secPatch}`,
-      command: '--sec2_username <user> --sec2_pwd <password>',
+      command: '--sec_ver 2 --sec2_username <user> --sec2_pwd <password>',
     };
   const user = a.username ?? EXAMPLE_USERNAME;
   const pwd = show || a.password === undefined ? (a.password ?? EXAMPLE_SECRET) : '<your password>';
   return {
     text: `Security 2 (${user} / ${pwd}), patch ${a.secPatch}`,
-    command: `--sec2_username ${user} --sec2_pwd ${pwd}`,
+    // --sec_ver spelled out so that the line also works with Espressif's esp_prov.py, which never reads sec_ver.
+    command: `--sec_ver 2 --sec2_username ${user} --sec2_pwd ${pwd}`,
   };
 }
 
