@@ -204,7 +204,12 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
         );
         assert.deepEqual(device.closed, device.opened, 'the device closed its session');
         device.handler = echo;
-        await assert.rejects(t.request('proto-ver', Buffer.from('v')), isCode('CONNECTION_LOST'));
+        // The device's session died with the link: an encrypted request cannot continue it...
+        await assert.rejects(t.request('prov-config', Buffer.from('x')), isCode('CONNECTION_LOST'));
+        // ...but proto-ver and a new handshake reconnect, which is a new device session (§2.2.6).
+        const sessions = device.opened.length;
+        assert.equal(Buffer.from(await t.request('proto-ver', Buffer.from('v'))).toString(), 'proto-ver:v');
+        assert.equal(device.opened.length, sessions + 1);
         await t.close();
       });
     }

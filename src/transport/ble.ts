@@ -216,7 +216,10 @@ export class BleTransport implements Transport {
   }
 
   async #exchange(endpoint: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
-    if (this.#lost) throw this.#lostFor(endpoint);
+    if (this.#lost) {
+      if (!this.#mayReconnect(endpoint)) throw this.#lostFor(endpoint);
+      await this.#reconnect();
+    }
     if (options.signal?.aborted) throw new EspProvError('CANCELLED', 'cancelled', { endpoint });
     if (data.length === 0) {
       // NimBLE acknowledges and ignores an empty write, so the read would return the previous response (§2.2.2).
@@ -249,6 +252,35 @@ export class BleTransport implements Transport {
     const response = new Uint8Array(reply);
     this.#checkRepeat(endpoint, response);
     return response;
+  }
+
+  /**
+   * A lost link took the device's session with it (§2.2.6). Starting over is what proto-ver and a handshake do
+   * anyway, so those reconnect (Bluedroid drops the link to refuse a handshake, §2.2.7, and a client may then
+   * retry); anything else would carry keys of the dead session and fails instead.
+   */
+  #mayReconnect(endpoint: string): boolean {
+    return (
+      !this.#closed &&
+      this.#lost?.code === 'CONNECTION_LOST' &&
+      (endpoint === 'proto-ver' || endpoint === 'prov-session')
+    );
+  }
+
+  async #reconnect(): Promise<void> {
+    this.#logger.debug?.(`BLE: reconnecting to ${this.device.name || this.device.id} for a new session`);
+    this.#peripheral.removeListener('disconnect', this.#onDisconnect);
+    await this.#disconnect();
+    this.#lost = null;
+    this.#lastResponse.clear();
+    try {
+      await this.#setup();
+    } catch (e) {
+      const err =
+        e instanceof EspProvError ? e : new EspProvError('CONNECTION_LOST', `BLE reconnect failed: ${String(e)}`);
+      this.#lost ??= err;
+      throw err;
+    }
   }
 
   #characteristic(endpoint: string): NobleCharacteristic {

@@ -9,6 +9,9 @@ import { SimDevice } from '../../src/sim/device.js';
 import { startHttpServer } from '../../src/sim/http-server.js';
 import type { SimDeviceOptions } from '../../src/sim/options.js';
 import { HttpTransport } from '../../src/transport/http.js';
+import { BLE_STACK_LIMITS, openBleTransport } from '../../src/transport/ble.js';
+import { BleGattModel } from '../../src/sim/ble-gatt-model.js';
+import { fakeNobleLoader } from '../../src/sim/ble-fake-bindings.js';
 import { MemoryTransport } from '../../src/transport/memory.js';
 import type { Transport, TransportLimits } from '../../src/transport/transport.js';
 
@@ -40,8 +43,9 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export type RigKind = 'memory' | 'http';
-export const RIG_KINDS: RigKind[] = ['memory', 'http'];
+export type RigKind = 'memory' | 'http' | 'ble-nimble' | 'ble-bluedroid';
+/** BLE runs noble's own Linux GATT client over fake bindings serving the simulator's GATT model. */
+export const RIG_KINDS: RigKind[] = ['memory', 'http', 'ble-nimble', 'ble-bluedroid'];
 
 let nextSession = 100;
 
@@ -55,6 +59,42 @@ export async function rig(kind: RigKind, options: SimDeviceOptions, limits?: Tra
       device,
       transport: make(),
       reconnect: make,
+      async close() {
+        for (const t of transports) await t.close();
+        device.stop();
+      },
+    };
+  }
+  if (kind === 'ble-nimble' || kind === 'ble-bluedroid') {
+    const stack = kind === 'ble-nimble' ? 'nimble' : 'bluedroid';
+    const model = new BleGattModel({ device, name: 'PROV_E2E', stack });
+    const { loader } = fakeNobleLoader({ peripherals: [model], gattClient: 'noble-hci' });
+    const open = () =>
+      openBleTransport({
+        loader,
+        serviceName: 'PROV_E2E',
+        stack,
+        scanTimeoutMs: 1000,
+        powerOnTimeoutMs: 1000,
+        connectTimeoutMs: 3000,
+        requestTimeoutMs: 5000,
+      }).then(track);
+    const first = await open();
+    // A lazily connecting transport, so reconnect() stays synchronous like the others.
+    const lazy = (): Transport => {
+      let t: Promise<Transport> | undefined;
+      const get = () => (t ??= open());
+      return {
+        kind: 'ble',
+        limits: BLE_STACK_LIMITS[stack],
+        request: (e, d, o) => get().then((x) => x.request(e, d, o)),
+        close: () => (t ? t.then((x) => x.close()) : Promise.resolve()),
+      };
+    };
+    return {
+      device,
+      transport: first,
+      reconnect: lazy,
       async close() {
         for (const t of transports) await t.close();
         device.stop();
