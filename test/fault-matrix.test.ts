@@ -62,6 +62,7 @@ const CASES: [RigKind, Sec][] = [
   ['memory', 'sec1'],
   ['memory', 'sec2p1'],
   ['http', 'sec2p1'],
+  ['ble-bluedroid', 'sec2p1'],
 ];
 
 for (const [via, sec] of CASES) {
