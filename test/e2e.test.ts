@@ -258,6 +258,7 @@ for (const kind of RIG_KINDS) {
         });
         assert.equal(res.network, 'thread');
         assert.equal(res.network === 'thread' && res.attached.panId, 0xabcd);
+        assert.equal(res.network === 'thread' && res.attached.name, 'ESP-Thread-Lab');
       } finally {
         await r.close();
       }

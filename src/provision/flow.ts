@@ -117,7 +117,15 @@ async function pickThread(conn: Connection, o: ProvisionOptions): Promise<Uint8A
     const key = o.thread?.networkKey ?? (o.askNetworkKey ? await o.askNetworkKey(choice.network) : undefined);
     if (!key) throw new EspProvError('MISSING_INPUT', 'no Thread network key given');
     const net = choice.network;
-    return buildThreadDataset({ channel: net.channel, panId: net.panId, extPanId: net.extPanId, networkKey: key });
+    // The Network Name TLV is optional for attaching, but without it the device reports an empty name once
+    // attached (it echoes the dataset's), so include the one the scan saw.
+    return buildThreadDataset({
+      channel: net.channel,
+      panId: net.panId,
+      extPanId: net.extPanId,
+      networkKey: key,
+      ...(net.networkName ? { networkName: net.networkName } : {}),
+    });
   }
 }
 
