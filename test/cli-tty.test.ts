@@ -172,7 +172,10 @@ void describe('at a terminal', { skip: HAVE_TMUX ? false : 'tmux is not installe
     t.type('00112233445566778899aabbccddeeff');
     t.keys('Enter');
     const done = await t.waitFor(/EXIT=\d+/);
-    assert.match(done, /✔ Attached to the Thread network "OpenThread-Home" — PAN 0x1234, extended PAN dead00beef00cafe, channel 15/);
+    assert.match(
+      done,
+      /✔ Attached to the Thread network "OpenThread-Home" — PAN 0x1234, extended PAN dead00beef00cafe, channel 15/,
+    );
     assert.match(done, /EXIT=0/);
     assert.ok(!done.includes('00112233445566778899aabbccddeeff'));
   });
