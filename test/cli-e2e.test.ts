@@ -36,6 +36,8 @@ after(async () => {
   for (const c of cleanups) await c();
 });
 
+const SESSION_KEYS = new Set<string>();
+
 async function device(security: SimSecurity, extra: Record<string, unknown> = {}): Promise<string> {
   const dev = new SimDevice({
     security,
@@ -47,6 +49,11 @@ async function device(security: SimSecurity, extra: Record<string, unknown> = {}
     scanDurationMs: 50,
     extraEndpoints: ['echo'],
     ...extra,
+  });
+  // Session keys the device derived, so that the secrets test can look for them in the output too.
+  dev.on('request', () => {
+    const key = dev.sessionKey;
+    if (key) SESSION_KEYS.add(toHex(key));
   });
   const server = await startHttpServer(dev, { tagSockets: security.version !== 0 });
   cleanups.push(async () => {
@@ -272,7 +279,7 @@ void describe('secrets never reach the output', { concurrency: true }, () => {
     ['json verbose', ['--json', '-v']],
   ];
   const leaks = (text: string): string[] =>
-    SECRETS.flatMap((s) => [s, toHex(utf8(s))]).filter((needle) => text.includes(needle));
+    [...SECRETS.flatMap((s) => [s, toHex(utf8(s))]), ...SESSION_KEYS].filter((needle) => text.includes(needle));
 
   for (const [name, flags] of modes) {
     void it(`${name}: Security 0 (passphrase in the clear on the wire), 1 and 2, success and failures`, async () => {
@@ -289,6 +296,7 @@ void describe('secrets never reach the output', { concurrency: true }, () => {
         const r = await cli(['--transport', 'softap', '--service_name', addr, ...extra, ...flags, ...FAST]);
         assert.deepEqual(leaks(r.stdout + r.stderr), [], `run ${i}: ${r.stdout}${r.stderr}`);
         if (flags.includes('-v')) assert.match(r.stdout + r.stderr, /prov-session/, 'traces were written');
+        if (i > 0) assert.ok(SESSION_KEYS.size > 0, 'the devices derived session keys to look for');
       }
     });
   }

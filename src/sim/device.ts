@@ -132,6 +132,11 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
     this.#sessionId = undefined;
   }
 
+  /** The current session's key (Security 1: the CTR key; Security 2: the GCM key), as a debug build logs it. */
+  get sessionKey(): Uint8Array | undefined {
+    return this.#security.sessionKey;
+  }
+
   get isStopped(): boolean {
     return this.#manager.stopped;
   }

@@ -5,6 +5,7 @@ import type { DeviceSecurity, HandshakePhase } from './security.js';
 
 export class DeviceSec0 implements DeviceSecurity {
   readonly version = 0 as const;
+  readonly sessionKey = undefined;
 
   phaseOf(request: SessionData): HandshakePhase | undefined {
     return request.proto === 'sec0' &&

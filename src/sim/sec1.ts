@@ -32,7 +32,7 @@ function curve25519PrivateKey(drbgBytes: Uint8Array): Uint8Array {
 type State =
   | { step: 'idle' }
   | { step: 'cmd0-done'; devicePub: Uint8Array; clientPub: Uint8Array; key: Uint8Array; deviceRandom: Uint8Array }
-  | { step: 'established'; stream: CtrStream }
+  | { step: 'established'; stream: CtrStream; key: Uint8Array }
   | { step: 'failed' };
 
 export class DeviceSec1 implements DeviceSecurity {
@@ -40,6 +40,11 @@ export class DeviceSec1 implements DeviceSecurity {
   readonly #pop: Uint8Array | undefined;
   readonly #hardware: RandomSource;
   #state: State = { step: 'idle' };
+
+  get sessionKey(): Uint8Array | undefined {
+    const s = this.#state;
+    return s.step === 'established' || s.step === 'cmd0-done' ? new Uint8Array(s.key) : undefined;
+  }
 
   /** `pop` as the application passed it; the device reads it as a C string (strlen). */
   constructor(pop: Uint8Array | undefined, hardware: RandomSource) {
@@ -109,7 +114,7 @@ export class DeviceSec1 implements DeviceSecurity {
       throw new DeviceFailure('client verify data mismatch (wrong PoP?)');
     }
     const deviceVerifyData = stream.apply(state.clientPub);
-    this.#state = { step: 'established', stream };
+    this.#state = { step: 'established', stream, key: state.key };
     return { secVer: 1, sec1: { msg: Sec1MsgType.Session_Response1, sr1: { deviceVerifyData } } };
   }
 

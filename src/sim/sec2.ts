@@ -34,10 +34,17 @@ const PATCH0_IV_LEN = 16;
 type State =
   | { step: 'idle' }
   | { step: 'cmd0-done'; username: Uint8Array; A: Uint8Array; B: Uint8Array; K: Uint8Array }
-  | { step: 'established'; channel: GcmChannel };
+  | { step: 'established'; channel: GcmChannel; key: Uint8Array };
 
 export class DeviceSec2 implements DeviceSecurity {
   readonly version = 2 as const;
+
+  /** The AES-256-GCM key: the first 32 bytes of K (§4.3.4). */
+  get sessionKey(): Uint8Array | undefined {
+    const s = this.#state;
+    if (s.step === 'established') return new Uint8Array(s.key);
+    return s.step === 'cmd0-done' ? new Uint8Array(s.K.subarray(0, 32)) : undefined;
+  }
   readonly #salt: Uint8Array;
   readonly #v: bigint;
   readonly #patchLevel: PatchLevel;
@@ -108,7 +115,8 @@ export class DeviceSec2 implements DeviceSecurity {
       this.#patchLevel === 0
         ? this.#hardware(PATCH0_IV_LEN)
         : concatBytes(new CtrDrbg(this.#hardware).generate(SESSION_ID_LEN), new Uint8Array([0, 0, 0, 1]));
-    this.#state = { step: 'established', channel: new GcmChannel(state.K.subarray(0, 32), nonce) };
+    const key = state.K.subarray(0, 32);
+    this.#state = { step: 'established', channel: new GcmChannel(key, nonce), key };
     return {
       secVer: 2,
       sec2: {

@@ -10,6 +10,11 @@ export type HandshakePhase = 'handshake0' | 'handshake1';
 
 export interface DeviceSecurity {
   readonly version: 0 | 1 | 2;
+  /**
+   * The session key once the handshake has derived it (debug builds of the firmware log it too), so that
+   * captures can be decrypted and tests can check that no output ever contains it. Undefined for Security 0.
+   */
+  readonly sessionKey: Uint8Array | undefined;
   /** Which step a (decoded) session request is, or undefined when it is neither Command0 nor Command1. */
   phaseOf(request: SessionData): HandshakePhase | undefined;
   /** Handles one session request; returns the response message. Throws DeviceFailure. */
