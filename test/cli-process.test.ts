@@ -103,6 +103,22 @@ void describe('esp-prov as a process', () => {
     assert.equal(sim.lines.at(-1), '{"event":"exit"}');
   }); // prettier-ignore
 
+  void it('`esp-prov sim --fault` injects faults for users\' CI: a refused handshake exits 7, then a network_provisioning device provisions', async () => {
+    const sim = esp(['sim', '--listen', '127.0.0.1:0', '--sec', '1', '--flavour', 'netprov-wifi', '--fault', 'close:handshake1', '--fast', '--json']);
+    const ready = JSON.parse(await sim.waitLine(/"event":"ready"/)) as { port: number };
+    const base = ['--transport', 'softap', '--service_name', `127.0.0.1:${ready.port}`, '--pop', 'abcd1234', '--ssid', 'HomeNetwork', '--passphrase', 'correct-horse-battery', '--json'];
+    const first = esp(base);
+    assert.equal((await first.exit).code, 7, first.lines.join('\n') + first.stderr());
+    assert.equal(JSON.parse(first.lines.at(-1)!).error.code, 'HANDSHAKE_FAILED');
+    const second = esp(base); // the fault fired once
+    assert.equal((await second.exit).code, 0, second.lines.join('\n') + second.stderr());
+    assert.ok(second.lines.some((l) => l.includes('netprov-v1.2')), 'the device answered as network_provisioning');
+    sim.child.kill('SIGINT');
+    assert.equal((await sim.exit).code, 0);
+    const bad = esp(['sim', '--listen', '127.0.0.1:0', '--fault', 'wrong-proof:scan']);
+    assert.equal((await bad.exit).code, 2, 'an inapplicable fault is a usage error');
+  }); // prettier-ignore
+
   void it('serial: provisions `esp-prov sim --transport console` through its pseudo-terminal', { skip: HAVE_PTY ? false : 'needs python3 and serialport' }, async () => {
     const sim = esp(['sim', '--transport', 'console', '--sec', '1', '--fast', '--json']);
     const ready = JSON.parse(await sim.waitLine(/"event":"ready"/)) as { path: string };

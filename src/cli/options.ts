@@ -79,6 +79,14 @@ export interface SimArgs extends OutputFlags {
   secPatch: 0 | 1;
   aps: string | undefined;
   fast: boolean;
+  /** Firmware component the device runs (wifi_prov = IDF; netprov-* = network_provisioning). */
+  flavour: 'wifi_prov' | 'netprov-wifi' | 'netprov-thread';
+  /** How proto-ver answers: manager JSON, JSON of IDF v3.3–v4.4 (no sec_ver), or a bare legacy string. */
+  versionStyle: 'json' | 'json-no-secver' | 'plain';
+  /** Fault specs `kind:phase[:once|always][:ms]`, validated by the simulator. */
+  faults: string[];
+  connAttempts: number | undefined;
+  autoStop: boolean;
 }
 
 export interface QrArgs extends OutputFlags {
@@ -445,7 +453,31 @@ function definePrograms(
       new Option('--sec-patch <n>', 'Security 2 patch level (1 = per-message nonces)').choices(['0', '1']).default('1'),
     )
     .option('--aps <file>', 'JSON file with the access points the device "sees"')
-    .option('--fast', 'short device timings (scan, join, failed attempts) instead of realistic ones');
+    .option('--fast', 'short device timings (scan, join, failed attempts) instead of realistic ones')
+    .addOption(
+      new Option('--flavour <kind>', 'firmware: IDF wifi_provisioning, or network_provisioning for Wi-Fi or Thread')
+        .choices(['wifi_prov', 'netprov-wifi', 'netprov-thread'])
+        .default('wifi_prov'),
+    )
+    .addOption(
+      new Option(
+        '--version-style <style>',
+        'proto-ver answer: manager JSON, JSON without sec_ver (IDF v4), bare string',
+      )
+        .choices(['json', 'json-no-secver', 'plain'])
+        .default('json'),
+    )
+    .option(
+      '--fault <spec>',
+      'inject a fault, kind:phase[:once|always][:ms], e.g. close:handshake1, delay:status:always:3000 (repeatable)',
+      collect,
+    )
+    .option(
+      '--conn-attempts <n>',
+      'Wi-Fi join attempts before failing (0 = retry forever; default 5)',
+      integer('--conn-attempts', 0, 255),
+    )
+    .option('--no-auto-stop', 'keep provisioning running after success (allows --reprov)');
   outputOptions(sim).action((o: Record<string, unknown>) => {
     if ((o['salt'] === undefined) !== (o['verifier'] === undefined)) {
       throw new EspProvError('USAGE', 'give --salt and --verifier together');
@@ -466,6 +498,11 @@ function definePrograms(
         secPatch: Number(o['secPatch']) as 0 | 1,
         aps: o['aps'] as string | undefined,
         fast: o['fast'] === true,
+        flavour: o['flavour'] as SimArgs['flavour'],
+        versionStyle: o['versionStyle'] as SimArgs['versionStyle'],
+        faults: (o['fault'] as string[] | undefined) ?? [],
+        connAttempts: o['connAttempts'] as number | undefined,
+        autoStop: o['autoStop'] !== false,
       },
     });
   });

@@ -22,6 +22,8 @@ export interface SimulatorOptions {
   accessPoints?: readonly SimAccessPoint[] | undefined;
   /** Short device timings (scan, connect), for trying things and for the demo. */
   fast?: boolean;
+  /** Any other device behaviour (flavour, faults, attempts, ...), passed to SimDevice as is. */
+  device?: Partial<SimDeviceOptions>;
   host?: string;
   port?: number;
   signal?: AbortSignal;
@@ -71,6 +73,7 @@ export async function startSimulator(o: SimulatorOptions): Promise<RunningSimula
     ...(o.secPatch !== undefined ? { patchLevel: o.secPatch } : {}),
     ...(o.accessPoints ? { accessPoints: o.accessPoints } : {}),
     ...(o.fast ? FAST_TIMINGS : {}),
+    ...o.device,
   });
   if (o.onRequest) device.on('request', o.onRequest);
   const server = await startHttpServer(device, {

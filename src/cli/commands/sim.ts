@@ -9,6 +9,7 @@ import { EspProvError } from '../../errors.js';
 import type { SimRequestEvent } from '../../sim/device.js';
 import type { SimStateEvent } from '../../sim/manager.js';
 import type { SimAccessPoint } from '../../sim/access-points.js';
+import type { SimDeviceOptions } from '../../sim/options.js';
 import type { CommandContext } from '../context.js';
 import { authModeName } from '../../endpoints/wifi-auth.js';
 import { displayBytes, macText, padText, ssidText } from '../format.js';
@@ -102,7 +103,16 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
     if (a.verbose)
       out.debug(`  in ${toHex(e.requestBytes)}${e.responseBytes ? `\n    out ${toHex(e.responseBytes)}` : ''}`);
   };
+  const { parseFaultSpec } = await import('../../sim/faults.js');
+  const behaviour: Partial<SimDeviceOptions> = {
+    flavour: a.flavour,
+    versionStyle: a.versionStyle,
+    faults: a.faults.map(parseFaultSpec),
+    autoStop: a.autoStop,
+    ...(a.connAttempts !== undefined ? { connAttempts: a.connAttempts } : {}),
+  };
   const common = {
+    device: behaviour,
     sec: a.sec,
     pop: a.pop,
     username: a.username,
@@ -149,6 +159,7 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
       security: await simSecurity(common),
       patchLevel: a.secPatch,
       ...(accessPoints ? { accessPoints } : {}),
+      ...behaviour,
     });
     device.on('request', log);
     const pty = await serveConsoleOnPty(device);
