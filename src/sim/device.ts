@@ -74,6 +74,8 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
   readonly clock: SimClock;
   readonly #random: RandomSource;
   readonly #security: DeviceSecurity;
+  /** State changes made while a request is being handled, told after its 'request' event. */
+  #heldStates: SimStateEvent[] | undefined;
   readonly #manager: ProvManager;
   readonly #faults: FaultPlan;
   readonly #endpoints: ReadonlyMap<string, Endpoint>;
@@ -104,7 +106,11 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
         resetAttemptCounter: options.resetAttemptCounter ?? this.flavour !== 'wifi_prov',
       },
       {
-        onState: (event) => this.emit('state', event),
+        onState: (event) => {
+          // Changes caused by a request are told after that request, so that a log reads in causal order.
+          if (this.#heldStates) this.#heldStates.push(event);
+          else this.emit('state', event);
+        },
         onStopped: (info) => {
           this.#security.reset();
           resolveStopped(info);
@@ -184,13 +190,17 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
       faults: [],
     };
     let failure: unknown;
+    this.#heldStates = [];
     try {
       event.responseBytes = await this.#process(event, endpoint, sessionId, new Uint8Array(data), signal);
     } catch (e) {
       failure = e;
       event.failure = e instanceof Error ? e.message : String(e);
     }
+    const held = this.#heldStates;
+    this.#heldStates = undefined;
     this.emit('request', event);
+    for (const s of held) this.emit('state', s);
     if (event.responseBytes) return event.responseBytes;
     if (failure instanceof DeviceFailure || signal?.aborted) throw failure;
     throw new DeviceFailure(`simulator error: ${event.failure}`, { cause: failure });
