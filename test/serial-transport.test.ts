@@ -179,6 +179,38 @@ describe('serial transport over an in-memory console', () => {
     );
   });
 
+  it('a port that never opens: DEVICE_NOT_FOUND at the open deadline, and the late link is closed', async () => {
+    let closed = false;
+    let open!: (link: ReturnType<typeof duplexSerialLink>) => void;
+    const pending = new Promise<ReturnType<typeof duplexSerialLink>>((r) => (open = r));
+    await rejectsWith(
+      openSerialTransport({ path: '/dev/ttyWEDGED', linkFactory: () => pending, openTimeoutMs: 30 }),
+      'DEVICE_NOT_FOUND',
+      /did not open within 30 ms/,
+    );
+    const mute = new Duplex({ read() {}, write: (_c, _e, cb) => cb() });
+    open({ ...duplexSerialLink(mute), close: () => ((closed = true), Promise.resolve()) });
+    await new Promise((r) => setImmediate(r));
+    assert.ok(closed, 'a port that opened after we gave up is closed again');
+  });
+
+  it('a write that never drains ends in TIMEOUT at the request deadline, not a hang', { timeout: 5000 }, async () => {
+    const [deviceEnd, hostEnd] = duplexPair();
+    serveConsole(new FakeDevice(), deviceEnd);
+    const base = duplexSerialLink(hostEnd);
+    let wedged = false;
+    const transport = await openSerialTransport({
+      path: 'memory',
+      // Flow control stuck or a wedged adapter: after the sync line, writes never complete.
+      linkFactory: () =>
+        Promise.resolve({ ...base, write: (d: Uint8Array) => (wedged ? new Promise<void>(() => {}) : base.write(d)) }),
+      openTimeoutMs: 1000,
+    });
+    wedged = true;
+    await rejectsWith(transport.request('echo', new Uint8Array([1]), { timeoutMs: 50 }), 'TIMEOUT');
+    await transport.close();
+  });
+
   it('a missing serialport package is TRANSPORT_UNAVAILABLE with what to do', async () => {
     await rejectsWith(
       loadSerialPort(() => Promise.reject(new Error("Cannot find package 'serialport'"))),

@@ -5,6 +5,7 @@
  * `serialport` is an optional dependency, imported only when this transport is opened.
  */
 import { EspProvError, toEspProvError } from '../errors.js';
+import { withDeadline } from '../timers.js';
 import {
   buildConsoleLine,
   CONSOLE_LIMIT_EXPLANATION,
@@ -151,11 +152,7 @@ export class SerialTransport implements Transport {
     const prompt = this.#wait(timeoutMs, signal, "console prompt ('>> ')", undefined, (t) =>
       exchange.accept(t) ? true : undefined,
     );
-    try {
-      await this.#link.write(new TextEncoder().encode(`${SYNC_LINE}\r`));
-    } catch (e) {
-      this.#waiter?.fail(new EspProvError('CONNECTION_LOST', `cannot write to ${this.path}`, { cause: e }));
-    }
+    this.#write(`${SYNC_LINE}\r`);
     try {
       await prompt;
     } catch (e) {
@@ -168,6 +165,16 @@ export class SerialTransport implements Transport {
         { cause: err },
       );
     }
+  }
+
+  /**
+   * Sends a line without waiting for the write itself: the reply's deadline covers it, so a port that never
+   * drains (flow control, a wedged USB adapter) ends in TIMEOUT instead of a hang.
+   */
+  #write(text: string): void {
+    this.#link.write(new TextEncoder().encode(text)).catch((e: unknown) => {
+      this.#waiter?.fail(new EspProvError('CONNECTION_LOST', `cannot write to ${this.path}`, { cause: e }));
+    });
   }
 
   request(endpoint: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
@@ -189,11 +196,7 @@ export class SerialTransport implements Transport {
       endpoint,
       (token) => exchange.accept(token) ?? undefined,
     );
-    try {
-      await this.#link.write(new TextEncoder().encode(`${line}\r`));
-    } catch (e) {
-      this.#waiter?.fail(new EspProvError('CONNECTION_LOST', `cannot write to ${this.path}`, { cause: e }));
-    }
+    this.#write(`${line}\r`);
     const result = await outcome;
     if (result.kind === 'reply') return result.data;
     const errors = result.logs.filter((l) => {
@@ -222,7 +225,12 @@ export async function openSerialTransport(options: SerialTransportOptions): Prom
   const openTimeoutMs = options.openTimeoutMs ?? DEFAULT_SERIAL_OPEN_TIMEOUT_MS;
   const factory = options.linkFactory ?? openSerialPortLink;
   if (options.signal?.aborted) throw new EspProvError('CANCELLED', 'cancelled');
-  const link = await factory({ path: options.path, baudRate });
+  const link = await withDeadline(
+    factory({ path: options.path, baudRate }),
+    openTimeoutMs,
+    () => new EspProvError('DEVICE_NOT_FOUND', `${options.path} did not open within ${openTimeoutMs} ms`),
+    { signal: options.signal, late: (l) => void l.close() },
+  );
   const transport = new SerialTransport(link, options);
   try {
     await transport.sync(openTimeoutMs, options.signal);
