@@ -240,6 +240,16 @@ function sources(
   return s;
 }
 
+// Where the Security 2 secrets come from; provisioning and gen-cred read them the same way.
+const SEC2_USERNAME = { key: 'sec2Username', envName: ENV.username, flagName: '--sec2_username' };
+const SEC2_PASSWORD = {
+  key: 'sec2Pwd',
+  fileKey: 'sec2PwdFile',
+  envName: ENV.password,
+  flagName: '--sec2_pwd',
+  fileFlag: '--sec2-pwd-file',
+};
+
 function definePrograms(
   version: string,
   environment: Readonly<Record<string, string | undefined>>,
@@ -366,14 +376,8 @@ function definePrograms(
           flagName: '--pop',
           fileFlag: '--pop-file',
         }),
-        username: sources(o, e, { key: 'sec2Username', envName: ENV.username, flagName: '--sec2_username' }),
-        password: sources(o, e, {
-          key: 'sec2Pwd',
-          fileKey: 'sec2PwdFile',
-          envName: ENV.password,
-          flagName: '--sec2_pwd',
-          fileFlag: '--sec2-pwd-file',
-        }),
+        username: sources(o, e, SEC2_USERNAME),
+        password: sources(o, e, SEC2_PASSWORD),
         passphrase: sources(o, e, {
           key: 'passphrase',
           fileKey: 'passphraseFile',
@@ -419,14 +423,8 @@ function definePrograms(
       command: 'gen-cred',
       args: {
         ...outputFlags(o),
-        username: sources(o, e, { key: 'sec2Username', envName: ENV.username, flagName: '--sec2_username' }),
-        password: sources(o, e, {
-          key: 'sec2Pwd',
-          fileKey: 'sec2PwdFile',
-          envName: ENV.password,
-          flagName: '--sec2_pwd',
-          fileFlag: '--sec2-pwd-file',
-        }),
+        username: sources(o, e, SEC2_USERNAME),
+        password: sources(o, e, SEC2_PASSWORD),
         saltLength: o['sec2SaltLen'] as number,
         salt: o['salt'] as Uint8Array | undefined,
         format,
