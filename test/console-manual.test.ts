@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PassThrough } from 'node:stream';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
-import { EspProvError, type ErrorCode } from '../src/errors.js';
+import { EspProvError } from '../src/errors.js';
 import { serveConsole } from '../src/sim/console-server.js';
 import { ConsoleTransport } from '../src/transport/console.js';
 import { ConsoleExchange, ConsoleLineSplitter } from '../src/transport/console-framing.js';
@@ -18,18 +18,7 @@ import {
   type ManualBleOptions,
 } from '../src/transport/manual-ble.js';
 import { duplexPair, FakeDevice } from './helpers/console-fakes.js';
-
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<EspProvError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof EspProvError, `not an EspProvError: ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return e;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { rejectsWith } from './helpers/rejects.js';
 
 /** A person who already typed `answers` (one per line). */
 function scripted(...answers: string[]): {

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Duplex } from 'node:stream';
 import { toHex } from '../src/bytes.js';
-import { EspProvError, type ErrorCode } from '../src/errors.js';
 import { serveConsoleOnPty } from '../src/sim/console-pty.js';
 import { serveConsole, type ConsoleServerOptions } from '../src/sim/console-server.js';
 import {
@@ -17,18 +16,7 @@ import {
   type SerialTransportOptions,
 } from '../src/transport/serial.js';
 import { duplexPair, FakeDevice } from './helpers/console-fakes.js';
-
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<EspProvError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof EspProvError, `not an EspProvError: ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return e;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { rejectsWith } from './helpers/rejects.js';
 
 async function overMemory(
   options: Partial<SerialTransportOptions> = {},
