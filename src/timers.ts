@@ -1,18 +1,50 @@
-/** Waiting with a deadline and an AbortSignal: the only kind of wait this project does. */
+/**
+ * Time, injected. Every wait in this project (request deadlines, status polls, device delays in the simulator)
+ * goes through a Clock, so tests run on a ManualClock instead of sleeping and the process never waits on a
+ * timer nobody can move. `realClock` is the wall clock.
+ */
 import { EspProvError } from './errors.js';
 
-/** Resolves after `ms`; rejects with CANCELLED as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export interface Clock {
+  /** Milliseconds on this clock's time line. */
+  now(): number;
+  /**
+   * Runs `fn` once after `ms` milliseconds; returns a function that cancels it. `keepAlive` marks a wait
+   * someone is blocked on (a request's deadline, a delayed response): on the wall clock only those keep the
+   * process running; background timers never do.
+   */
+  setTimer(fn: () => void, ms: number, keepAlive?: boolean): () => void;
+}
+
+/** Node's timers hold at most 2^31−1 ms; a longer delay fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Wall-clock time. Background timers are unref'd so that they never keep a process alive. */
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimer(fn, ms, keepAlive = false) {
+    const t = setTimeout(fn, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
+    if (!keepAlive) t.unref();
+    return () => clearTimeout(t);
+  },
+};
+
+/** Resolves after `ms` on `clock`; rejects with CANCELLED as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal, clock: Clock = realClock): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new EspProvError('CANCELLED', 'cancelled'));
     const onAbort = (): void => {
-      clearTimeout(timer);
+      cancel();
       reject(new EspProvError('CANCELLED', 'cancelled'));
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    const cancel = clock.setTimer(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      ms,
+      true,
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -25,23 +57,28 @@ export function withDeadline<T>(
   work: Promise<T>,
   ms: number,
   onTimeout: () => EspProvError,
-  options: { signal?: AbortSignal | undefined; late?: (value: T) => void } = {},
+  options: { signal?: AbortSignal | undefined; late?: (value: T) => void; clock?: Clock } = {},
 ): Promise<T> {
+  const clock = options.clock ?? realClock;
   return new Promise<T>((resolve, reject) => {
     let done = false;
     const finish = (): boolean => {
       if (done) return false;
       done = true;
-      clearTimeout(timer);
+      cancel();
       options.signal?.removeEventListener('abort', onAbort);
       return true;
     };
     const onAbort = (): void => {
       if (finish()) reject(new EspProvError('CANCELLED', 'cancelled'));
     };
-    const timer = setTimeout(() => {
-      if (finish()) reject(onTimeout());
-    }, ms);
+    const cancel = clock.setTimer(
+      () => {
+        if (finish()) reject(onTimeout());
+      },
+      ms,
+      true,
+    );
     options.signal?.addEventListener('abort', onAbort, { once: true });
     work.then(
       (v) => (finish() ? resolve(v) : options.late?.(v)),

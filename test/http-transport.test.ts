@@ -8,6 +8,7 @@ import { afterEach, describe, test } from 'node:test';
 import { isEspProvError, type EspProvError } from '../src/errors.js';
 import { startHttpServer, type HttpServerEvent } from '../src/sim/http-server.js';
 import { provision } from '../src/provision/flow.js';
+import { ManualClock } from '../src/sim/clock.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { ProtocommDevice } from '../src/sim/protocomm.js';
 import { HttpTransport, parseServiceAddress } from '../src/transport/http.js';
@@ -347,15 +348,21 @@ void describe('against the simulated device', { timeout: 10_000 }, () => {
     device.release();
   });
 
-  void test('a request queued behind a hanging one times out on its own deadline', async () => {
+  void test("a queued request's deadline starts when its turn comes", async () => {
     const { server, device } = await sim();
-    const t = transport(server);
-    const first = t.request('prov-config', bytes('hang'), { timeoutMs: 5000 });
-    const second = await rejection(t.request('proto-ver', bytes('x'), { timeoutMs: 20 }));
-    assert.equal(second.code, 'TIMEOUT');
-    assert.equal(device.calls.length, 1, 'the queued request was never sent');
+    const clock = new ManualClock();
+    const t = new HttpTransport({ address: `${server.host}:${server.port}`, clock });
+    cleanup.push(() => t.close());
+    const started = device.started();
+    const first = rejection(t.request('prov-config', bytes('hang'), { timeoutMs: 100 }));
+    const second = t.request('proto-ver', bytes('x'), { timeoutMs: 20 });
+    await started;
+    assert.equal(device.calls.length, 1, 'the queued request waits for its turn');
+    clock.advance(100);
+    assert.equal((await first).code, 'TIMEOUT');
     device.release();
-    await first;
+    // 100 ms after it was made, well past its own 20 ms: still answered, because its deadline began at its turn.
+    assert.equal(str(await second).length > 0, true);
   });
 
   void test('abort → CANCELLED, before sending and while waiting', async () => {

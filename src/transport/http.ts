@@ -15,7 +15,9 @@ import {
   parseServiceAddress,
   type ServiceAddress,
 } from './http-address.js';
-import { HTTP_LIMITS, type RequestOptions, type Transport, type TransportLimits } from './transport.js';
+import type { Clock } from '../timers.js';
+import { GatedTransport } from './gate.js';
+import { HTTP_LIMITS, type TransportLimits } from './transport.js';
 
 export {
   DEFAULT_SERVICE_ADDRESS,
@@ -52,14 +54,8 @@ export interface HttpTransportOptions {
   maxResponseBytes?: number;
   /** One line per exchange, for -v output. Never given payloads. */
   debug?: (line: string) => void;
-}
-
-interface Ticket {
-  endpoint: string;
-  data: Uint8Array;
-  settled: boolean;
-  request: http.ClientRequest | null;
-  settle(error: EspProvError | null, value?: Uint8Array): void;
+  /** Time source for deadlines (a test's ManualClock). Default: the wall clock. */
+  clock?: Clock;
 }
 
 function errorCode(e: unknown): string | undefined {
@@ -67,23 +63,24 @@ function errorCode(e: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-export class HttpTransport implements Transport {
+export class HttpTransport extends GatedTransport {
   readonly kind = 'softap';
   readonly linkUsesDeviceWifi = true;
   readonly limits: TransportLimits;
   readonly address: ServiceAddress;
   readonly #agent: http.Agent;
-  readonly #timeoutMs: number;
   readonly #debug: ((line: string) => void) | undefined;
   #cookie: string | undefined;
-  #tail: Promise<void> = Promise.resolve();
-  #pending = new Set<Ticket>();
-  #closed = false;
+  /** The request on the wire, for deadlineError (still connecting or waiting for the answer). */
+  #current: http.ClientRequest | null = null;
 
   constructor(options: HttpTransportOptions = {}) {
+    super({
+      defaultTimeoutMs: options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
     const a = options.address ?? DEFAULT_SERVICE_ADDRESS;
     this.address = typeof a === 'string' ? parseServiceAddress(a) : { host: a.host, port: a.port };
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
     this.limits = { ...HTTP_LIMITS, maxResponseBytes: options.maxResponseBytes ?? HTTP_LIMITS.maxResponseBytes };
     this.#debug = options.debug;
     // maxSockets 1 + keepAlive: exactly one persistent connection, like esp_prov's single HTTPConnection.
@@ -95,91 +92,26 @@ export class HttpTransport implements Transport {
     return this.#cookie;
   }
 
-  request(endpoint: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
-    const refused = this.#check(endpoint, data);
-    if (refused) return Promise.reject(refused);
-    const { signal } = options;
-    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
-    if (!(timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
-      return Promise.reject(new EspProvError('USAGE', `invalid timeout ${timeoutMs} ms for ${endpoint}`, { endpoint }));
-    }
-    return new Promise<Uint8Array>((resolve, reject) => {
-      let release!: () => void;
-      const slot = new Promise<void>((r) => (release = r));
-      const onAbort = (): void =>
-        ticket.settle(new EspProvError('CANCELLED', `${endpoint} request cancelled`, { endpoint }));
-      const timer = setTimeout(() => ticket.settle(this.#timeout(ticket, timeoutMs)), timeoutMs);
-      const ticket: Ticket = {
-        endpoint,
-        data,
-        settled: false,
-        request: null,
-        settle: (error, value) => {
-          if (ticket.settled) return;
-          ticket.settled = true;
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          this.#pending.delete(ticket);
-          // Destroying the request drops its connection: the device closes it after a failure anyway, and
-          // after a timeout or abort the exchange state is unknown; the next request connects afresh.
-          if (error) ticket.request?.destroy();
-          release();
-          if (error) reject(error);
-          else resolve(value ?? new Uint8Array(0));
-        },
-      };
-      this.#pending.add(ticket);
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const previous = this.#tail;
-      this.#tail = previous.then(() => slot);
-      void previous.then(() => {
-        if (!ticket.settled) this.#send(ticket);
-      });
-    });
+  protected override refuse(endpoint: string): EspProvError | undefined {
+    if (ENDPOINT_NAME.test(endpoint)) return undefined;
+    return new EspProvError('USAGE', `invalid endpoint name ${JSON.stringify(endpoint)}`, { endpoint });
   }
 
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    for (const t of [...this.#pending]) {
-      t.settle(
-        new EspProvError('CANCELLED', `${t.endpoint} request cancelled: transport closed`, { endpoint: t.endpoint }),
-      );
+  protected override deadlineError(endpoint: string, ms: number): EspProvError {
+    // Still connecting (or resolving the name): nothing answers at that address, as in ETIMEDOUT on connect.
+    if (this.#current?.socket?.connecting === true) {
+      return this.#notFound(endpoint, `no connection within ${ms} ms`);
     }
+    return new EspProvError('TIMEOUT', `${endpoint}: no answer from the device within ${ms} ms`, { endpoint });
+  }
+
+  protected shutdown(): Promise<void> {
     this.#agent.destroy();
     return Promise.resolve();
   }
 
-  #check(endpoint: string, data: Uint8Array): EspProvError | null {
-    if (this.#closed) return new EspProvError('CANCELLED', `${endpoint}: transport closed`, { endpoint });
-    if (!ENDPOINT_NAME.test(endpoint)) {
-      return new EspProvError('USAGE', `invalid endpoint name ${JSON.stringify(endpoint)}`, { endpoint });
-    }
-    if (data.length === 0) {
-      // The device rejects an empty body by closing the connection (§2.1, §9 item 18): a bug on our side.
-      return new EspProvError('INTERNAL', `refusing to send an empty ${endpoint} request`, { endpoint });
-    }
-    if (data.length > this.limits.maxRequestBytes) {
-      return new EspProvError(
-        'UNSUPPORTED',
-        `${endpoint} request of ${data.length} bytes exceeds the device's HTTP limit of ${this.limits.maxRequestBytes} bytes`,
-        { endpoint, details: { bytes: data.length, limit: this.limits.maxRequestBytes } },
-      );
-    }
-    return null;
-  }
-
   #where(): string {
     return formatServiceAddress(this.address);
-  }
-
-  #timeout(ticket: Ticket, ms: number): EspProvError {
-    const endpoint = ticket.endpoint;
-    // Still connecting (or resolving the name): nothing answers at that address, as in ETIMEDOUT on connect.
-    if (ticket.request?.socket?.connecting) return this.#notFound(endpoint, `no connection within ${ms} ms`);
-    const why = ticket.request ? 'no answer from the device' : 'still waiting for the previous request';
-    return new EspProvError('TIMEOUT', `${endpoint}: ${why} within ${ms} ms`, { endpoint });
   }
 
   #notFound(endpoint: string, why: string, cause?: unknown): EspProvError {
@@ -202,17 +134,15 @@ export class HttpTransport implements Transport {
     );
   }
 
-  #send(ticket: Ticket): void {
-    const { endpoint, data } = ticket;
-    const headers: Record<string, string | number> = {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Accept: 'text/plain',
-      'Content-Length': data.length,
-    };
-    if (this.#cookie) headers['Cookie'] = this.#cookie;
-    let req: http.ClientRequest;
-    try {
-      req = http.request({
+  protected exchange(endpoint: string, data: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const headers: Record<string, string | number> = {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: 'text/plain',
+        'Content-Length': data.length,
+      };
+      if (this.#cookie) headers['Cookie'] = this.#cookie;
+      const req = http.request({
         agent: this.#agent,
         host: this.address.host,
         port: this.address.port,
@@ -220,33 +150,43 @@ export class HttpTransport implements Transport {
         path: `/${endpoint}`,
         headers,
       });
-    } catch (e) {
-      return ticket.settle(
-        new EspProvError('INTERNAL', `cannot build the ${endpoint} request`, { endpoint, cause: e }),
-      );
-    }
-    ticket.request = req;
-    let connected = false;
-    req.once('socket', (socket) => {
-      if (!socket.connecting) connected = true;
-      else socket.once('connect', () => (connected = true));
+      this.#current = req;
+      let done = false;
+      const settle = (error: EspProvError | null, value?: Uint8Array): void => {
+        if (done) return;
+        done = true;
+        if (this.#current === req) this.#current = null;
+        signal.removeEventListener('abort', onAbort);
+        // Destroying the request drops its connection: the device closes it after a failure anyway, and after
+        // a deadline or an abort the exchange state is unknown; the next request connects afresh.
+        if (error) req.destroy();
+        if (error) reject(error);
+        else resolve(value!);
+      };
+      const onAbort = (): void => settle(signal.reason as EspProvError);
+      signal.addEventListener('abort', onAbort, { once: true });
+      let connected = false;
+      req.once('socket', (socket) => {
+        if (!socket.connecting) connected = true;
+        else socket.once('connect', () => (connected = true));
+      });
+      req.on('error', (e) => {
+        const code = errorCode(e);
+        if (!connected && code && NOT_REACHABLE.has(code)) return settle(this.#notFound(endpoint, code, e));
+        if (code?.startsWith('HPE_')) {
+          return settle(
+            new EspProvError('DECODE_FAILED', `malformed HTTP response to ${endpoint} (${code})`, {
+              endpoint,
+              cause: e,
+            }),
+          );
+        }
+        settle(this.#lost(endpoint, e));
+      });
+      req.on('response', (res) => this.#receive(endpoint, res, settle));
+      this.#debug?.(`POST /${endpoint} ${data.length} bytes${this.#cookie ? ` (${this.#cookie})` : ''}`);
+      req.end(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     });
-    req.on('error', (e) => {
-      if (ticket.settled) return;
-      const code = errorCode(e);
-      if (!connected && code && NOT_REACHABLE.has(code)) {
-        return ticket.settle(this.#notFound(endpoint, code, e));
-      }
-      if (code?.startsWith('HPE_')) {
-        return ticket.settle(
-          new EspProvError('DECODE_FAILED', `malformed HTTP response to ${endpoint} (${code})`, { endpoint, cause: e }),
-        );
-      }
-      ticket.settle(this.#lost(endpoint, e));
-    });
-    req.on('response', (res) => this.#receive(ticket, res));
-    this.#debug?.(`POST /${endpoint} ${data.length} bytes${this.#cookie ? ` (${this.#cookie})` : ''}`);
-    req.end(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
 
   #adoptCookie(res: http.IncomingMessage): void {
@@ -259,33 +199,39 @@ export class HttpTransport implements Transport {
     }
   }
 
-  #receive(ticket: Ticket, res: http.IncomingMessage): void {
-    const { endpoint } = ticket;
+  #receive(
+    endpoint: string,
+    res: http.IncomingMessage,
+    settle: (error: EspProvError | null, value?: Uint8Array) => void,
+  ): void {
     this.#adoptCookie(res);
+    // Stop reading at the limit: a device that streams without end must not fill our memory. The gate would
+    // refuse the oversize body anyway, with the same code.
     const cap = this.limits.maxResponseBytes;
     const tooBig = (n: number): EspProvError =>
       new EspProvError('DECODE_FAILED', `${endpoint} response of ${n} bytes exceeds the ${cap}-byte limit`, {
         endpoint,
+        details: { bytes: n, limit: cap },
       });
     const declared = Number(res.headers['content-length'] ?? NaN);
-    if (declared > cap) return ticket.settle(tooBig(declared));
+    if (declared > cap) return settle(tooBig(declared));
     const chunks: Buffer[] = [];
     let size = 0;
     res.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > cap) return ticket.settle(tooBig(size));
+      if (size > cap) return settle(tooBig(size));
       chunks.push(chunk);
     });
-    res.on('error', (e) => ticket.settle(this.#lost(endpoint, e)));
+    res.on('error', (e) => settle(this.#lost(endpoint, e)));
     res.on('close', () => {
-      if (!res.complete) ticket.settle(this.#lost(endpoint, new Error('response cut short')));
+      if (!res.complete) settle(this.#lost(endpoint, new Error('response cut short')));
     });
     res.on('end', () => {
       const body = new Uint8Array(Buffer.concat(chunks));
       const status = res.statusCode ?? 0;
       this.#debug?.(`${status} ${endpoint} ${body.length} bytes`);
-      if (status === 200) return ticket.settle(null, body);
-      ticket.settle(this.#statusError(endpoint, status, res.statusMessage ?? ''));
+      if (status === 200) return settle(null, body);
+      settle(this.#statusError(endpoint, status, res.statusMessage ?? ''));
     });
   }
 
