@@ -104,12 +104,12 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
       });
     }
 
-    void test('limits follow the stack option (Bluedroid by default)', async () => {
+    void test('limits follow the stack option, else the advertised stack', async () => {
       const m = model(new FakeDevice());
       const a = await open(m);
-      assert.deepEqual(a.t.limits, BLE_STACK_LIMITS.bluedroid);
+      assert.deepEqual(a.t.limits, BLE_STACK_LIMITS.nimble, 'no TX power advertised: NimBLE');
       await a.t.close();
-      for (const stack of ['nimble', 'bluedroid-nosec2'] as const) {
+      for (const stack of ['nimble', 'bluedroid', 'bluedroid-nosec2'] as const) {
         const b = await open(model(new FakeDevice()), { stack });
         assert.deepEqual(b.t.limits, BLE_STACK_LIMITS[stack]);
         await b.t.close();
@@ -119,10 +119,12 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
     void test('refuses empty and oversize requests without writing', async () => {
       const device = new FakeDevice();
       const { t } = await open(model(device));
+      const max = t.limits.maxRequestBytes;
       await assert.rejects(t.request('custom-data', new Uint8Array()), isCode('INTERNAL'));
-      await assert.rejects(t.request('custom-data', bytes(482)), isCode('UNSUPPORTED'));
+      await assert.rejects(t.request('custom-data', bytes(max + 1)), isCode('UNSUPPORTED'));
       assert.equal(device.calls.length, 0);
-      assert.equal(text(await t.request('custom-data', bytes(481).fill(65))).length, 'custom-data:'.length + 481);
+      const reply = await t.request('custom-data', bytes(max - 'custom-data:'.length).fill(65));
+      assert.equal(text(reply).length, max);
       await t.close();
     });
 
@@ -138,15 +140,44 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
         t.request('prov-session', Buffer.from('b')),
         (e: unknown) => isCode('UNSUPPORTED')(e) && (e as EspProvError).details?.['staleResponse'] === true,
       );
-      // Elsewhere a repeat may be genuine: returned, but not silently.
+      // Elsewhere too: the answer to a different request cannot be byte-identical to the previous one unless
+      // the device could not store it. A stale answer is an error with its reason, never an answer.
       size = 10;
       await t.request('custom-data', Buffer.from('a'));
       size = 500;
-      const stale = await t.request('custom-data', Buffer.from('b'));
-      assert.equal(stale.length, 10, 'the model really serves the previous value');
-      assert.equal(warnings.length, 1);
-      assert.match(warnings[0]!, /481 bytes/);
+      await assert.rejects(
+        t.request('custom-data', Buffer.from('b')),
+        (e: unknown) => isCode('UNSUPPORTED')(e) && /481 bytes/.test((e as EspProvError).message),
+      );
+      assert.deepEqual(warnings, []);
       await t.close();
+    });
+
+    void test('Bluedroid: the same request answered with the same bytes is genuine (a repeated status poll)', async () => {
+      const m = model(new FakeDevice(() => bytes(10)), { stack: 'bluedroid' });
+      const warnings: string[] = [];
+      const { t } = await open(m, { logger: { warn: (s) => warnings.push(s), debug: (s) => warnings.push(s) } });
+      for (let i = 0; i < 3; i++) assert.equal((await t.request('prov-config', Buffer.from('same'))).length, 10);
+      assert.deepEqual(
+        warnings.filter((w) => /previous/.test(w)),
+        [],
+        'no note about a previous answer',
+      );
+      await t.close();
+    });
+
+    void test('the device stack is read from the advertisement: Bluedroid advertises its TX power', async () => {
+      const blue = await open(model(new FakeDevice(), { stack: 'bluedroid' }));
+      assert.equal(blue.t.stack, 'bluedroid');
+      assert.equal(blue.t.limits.maxRequestBytes, 481);
+      await blue.t.close();
+      const nimble = await open(model(new FakeDevice(), { stack: 'nimble' }));
+      assert.equal(nimble.t.stack, 'nimble');
+      assert.equal(nimble.t.limits.maxResponseBytes, 512);
+      await nimble.t.close();
+      const told = await open(model(new FakeDevice(), { stack: 'nimble' }), { stack: 'bluedroid' });
+      assert.equal(told.t.stack, 'bluedroid', 'an explicit stack wins');
+      await told.t.close();
     });
 
     void test('Bluedroid: rejectRepeatedResponses refuses stale values on every endpoint', async () => {
@@ -293,7 +324,8 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
       await b.t.close();
       assert.deepEqual(device.closed, device.opened);
       assert.ok(a.r.loader.bindings.every((x) => x.stopped) && b.r.loader.bindings.every((x) => x.stopped));
-      await assert.rejects(b.t.request('proto-ver', Buffer.from('v')), isCode('CONNECTION_LOST'));
+      // The caller closed it: the same CANCELLED as on every transport (the gate's rule).
+      await assert.rejects(b.t.request('proto-ver', Buffer.from('v')), isCode('CANCELLED'));
     });
 
     void test('the provisioning service is found among others when the advertisement names it', async () => {

@@ -24,6 +24,8 @@ export interface BleDeviceInfo {
   /** Advertised service UUIDs, dashed. */
   serviceUuids: string[];
   manufacturerData?: Uint8Array;
+  /** Advertised TX power level (dBm). Bluedroid's provisioning advertisement carries it, NimBLE's does not. */
+  txPowerLevel?: number;
 }
 
 export interface BleScanOptions {
@@ -65,6 +67,7 @@ export function deviceInfo(p: NoblePeripheral): BleDeviceInfo {
   if (adv.manufacturerData && adv.manufacturerData.length > 0) {
     info.manufacturerData = new Uint8Array(adv.manufacturerData);
   }
+  if (typeof adv.txPowerLevel === 'number') info.txPowerLevel = adv.txPowerLevel;
   return info;
 }
 

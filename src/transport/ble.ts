@@ -4,9 +4,11 @@
  * prepare/execute writes and read-blob reads. Requests are serialised; each has a deadline and honours an
  * AbortSignal; a dropped link fails the request in flight at once.
  */
-import { EspProvError } from '../errors.js';
+import { EspProvError, toEspProvError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
-import type { RequestOptions, Transport, TransportLimits } from './transport.js';
+import type { Clock } from '../timers.js';
+import { GatedTransport } from './gate.js';
+import type { TransportLimits } from './transport.js';
 import { attErrorCodeOf, attFailure } from './ble-att-errors.js';
 import { scanForDevices, type BleDeviceInfo, type BleScanOptions, type ScanHit } from './ble-discovery.js';
 import { dashedUuid, mapEndpoints, pickProvisioningService, type EndpointMapping } from './ble-gatt.js';
@@ -24,8 +26,14 @@ export const BLE_STACK_LIMITS: Readonly<Record<BleStack, TransportLimits>> = {
   bluedroid: { maxRequestBytes: 481, maxResponseBytes: 481 },
   'bluedroid-nosec2': { maxRequestBytes: 257, maxResponseBytes: 257 },
 };
-/** The host cannot be seen from the client, so assume the smaller Bluedroid limits unless told. */
-export const DEFAULT_BLE_STACK: BleStack = 'bluedroid';
+/**
+ * The device's BLE host, read from its advertisement: protocomm's Bluedroid advertisement adds a TX power level
+ * (and a connection interval range, which noble does not report); NimBLE's carries only flags, name and
+ * service UUID (PROTOCOL.md §2.2, advertising data). An explicit `stack` option wins.
+ */
+export function stackFromAdvertisement(info: Pick<BleDeviceInfo, 'txPowerLevel'>): BleStack {
+  return info.txPowerLevel === undefined ? 'nimble' : 'bluedroid';
+}
 /** A blocking Wi-Fi scan holds the write response for seconds (§2.2.2). */
 export const DEFAULT_BLE_REQUEST_TIMEOUT_MS = 30_000;
 /** Deadline for connecting and for each GATT discovery step, in ms. */
@@ -36,7 +44,7 @@ export type BleDiscoveryOptions = BleLoadOptions & BleScanOptions;
 export interface BleTransportOptions extends BleDiscoveryOptions {
   /** Provisioning service UUID when the device advertises none and uses no known default. */
   serviceUuid?: string;
-  /** Device BLE host, for `limits`. Default DEFAULT_BLE_STACK. */
+  /** Device BLE host, for `limits` and the stale-response rule. Default: read from the advertisement. */
   stack?: BleStack;
   /** Default per-request deadline in ms. Default DEFAULT_BLE_REQUEST_TIMEOUT_MS. */
   requestTimeoutMs?: number;
@@ -50,6 +58,8 @@ export interface BleTransportOptions extends BleDiscoveryOptions {
    * prov-session is always checked. See BleTransport.request.
    */
   rejectRepeatedResponses?: boolean;
+  /** Time source for request deadlines (a test's ManualClock). Default: the wall clock. */
+  clock?: Clock;
 }
 
 /** Scans and lists provisioning devices (for an interactive picker). Releases the adapter before returning. */
@@ -92,9 +102,11 @@ interface Slot {
   endpoint: string | undefined;
 }
 
-export class BleTransport implements Transport {
+export class BleTransport extends GatedTransport {
   readonly kind = 'ble';
   readonly limits: TransportLimits;
+  /** The device's BLE host, as given or as its advertisement shows it. */
+  readonly stack: BleStack;
   readonly device: BleDeviceInfo;
   readonly #handle: NobleHandle;
   readonly #peripheral: NoblePeripheral;
@@ -104,20 +116,25 @@ export class BleTransport implements Transport {
   #map: EndpointMapping | null = null;
   #hci: HciWorkarounds | null = null;
   #current: Slot | null = null;
-  #tail: Promise<unknown> = Promise.resolve();
   #lost: EspProvError | null = null;
   #closed = false;
-  readonly #lastResponse = new Map<string, Uint8Array>();
+  /** The last exchange per characteristic, for telling a stale Bluedroid answer (#checkRepeat). */
+  readonly #last = new Map<string, { request: Uint8Array; response: Uint8Array }>();
   readonly #onDisconnect: (reason: unknown) => void;
   readonly #onAbort: () => void;
 
   private constructor(handle: NobleHandle, hit: ScanHit, options: BleTransportOptions) {
+    super({
+      defaultTimeoutMs: options.requestTimeoutMs ?? DEFAULT_BLE_REQUEST_TIMEOUT_MS,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
     this.#handle = handle;
     this.#peripheral = hit.peripheral;
     this.device = hit.info;
     this.#options = options;
     this.#logger = options.logger ?? {};
-    this.limits = BLE_STACK_LIMITS[options.stack ?? DEFAULT_BLE_STACK];
+    this.stack = options.stack ?? stackFromAdvertisement(hit.info);
+    this.limits = BLE_STACK_LIMITS[this.stack];
     this.#onDisconnect = (reason) => {
       const text =
         typeof reason === 'number'
@@ -128,10 +145,8 @@ export class BleTransport implements Transport {
         : `the BLE link to ${this.device.name || this.device.id} was lost (${text})`;
       this.#loseLink(new EspProvError('CONNECTION_LOST', message, { details: { reason } }));
     };
-    this.#onAbort = () => {
-      this.#current?.fail(new EspProvError('CANCELLED', 'cancelled', errOpts(this.#current.endpoint)));
-      void this.close();
-    };
+    // The transport-wide signal (Ctrl-C) closes the transport; the gate fails what is pending with CANCELLED.
+    this.#onAbort = () => void this.close();
   }
 
   /** Connects to a scanned device and maps its endpoints; on failure the link is dropped (noble is the caller's). */
@@ -153,7 +168,7 @@ export class BleTransport implements Transport {
     return t;
   }
 
-  async #setup(): Promise<void> {
+  async #setup(signal = this.#options.signal): Promise<void> {
     const p = this.#peripheral;
     const o = this.#options;
     const stepMs = o.connectTimeoutMs ?? DEFAULT_BLE_CONNECT_TIMEOUT_MS;
@@ -163,7 +178,7 @@ export class BleTransport implements Transport {
       what: `connecting to ${name}`,
       timeoutMs: stepMs,
       onTimeout: () => p.cancelConnect(),
-      ...optSignal(o.signal),
+      ...optSignal(signal),
     });
     this.#hci = installHciWorkarounds(this.#handle.noble, p.id, (r) => {
       const operation = r.requestOpcode === 0x0a || r.requestOpcode === 0x0c ? 'read' : 'write';
@@ -172,7 +187,7 @@ export class BleTransport implements Transport {
       else this.#logger.debug?.(`ATT error 0x${r.code.toString(16)} outside a request`);
     });
     const step = <T>(what: string, work: Promise<T>): Promise<T> =>
-      this.#guard(work, { what, timeoutMs: stepMs, ...optSignal(o.signal) });
+      this.#guard(work, { what, timeoutMs: stepMs, ...optSignal(signal) });
     const services = await step('discovering services', p.discoverServicesAsync([]));
     const service = pickProvisioningService(services, this.device.serviceUuids, o.serviceUuid);
     this.#serviceUuid = dashedUuid(service.uuid);
@@ -209,31 +224,12 @@ export class BleTransport implements Transport {
    * elsewhere it may be genuine (Security 0 or 2 polling the same status), so it is logged unless
    * rejectRepeatedResponses is set.
    */
-  request(endpoint: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
-    const run = this.#tail.then(() => this.#exchange(endpoint, data, options));
-    this.#tail = run.catch(() => undefined);
-    return run;
-  }
-
-  async #exchange(endpoint: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
+  protected async exchange(endpoint: string, data: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
     if (this.#lost) {
       if (!this.#mayReconnect(endpoint)) throw this.#lostFor(endpoint);
-      await this.#reconnect();
-    }
-    if (options.signal?.aborted) throw new EspProvError('CANCELLED', 'cancelled', { endpoint });
-    if (data.length === 0) {
-      // NimBLE acknowledges and ignores an empty write, so the read would return the previous response (§2.2.2).
-      throw new EspProvError('INTERNAL', `refusing to send an empty ${endpoint} request`, { endpoint });
-    }
-    if (data.length > this.limits.maxRequestBytes) {
-      throw new EspProvError(
-        'UNSUPPORTED',
-        `${endpoint} request of ${data.length} bytes exceeds the ${this.limits.maxRequestBytes} bytes this BLE device can take`,
-        { endpoint, details: { maxRequestBytes: this.limits.maxRequestBytes } },
-      );
+      await this.#reconnect(signal);
     }
     const characteristic = this.#characteristic(endpoint);
-    const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs ?? DEFAULT_BLE_REQUEST_TIMEOUT_MS;
     const phase = { now: 'write' as 'write' | 'read' };
     const work = (async () => {
       await characteristic.writeAsync(Buffer.from(data.buffer, data.byteOffset, data.byteLength), false);
@@ -242,15 +238,15 @@ export class BleTransport implements Transport {
     })();
     let reply: Uint8Array;
     try {
-      reply = await this.#guard(work, { what: endpoint, endpoint, timeoutMs, phase, ...optSignal(options.signal) });
+      reply = await this.#guard(work, { what: endpoint, endpoint, phase, signal });
     } catch (e) {
-      const err = e as EspProvError;
-      // A late answer could otherwise be read as the next request's: noble has no way to cancel a GATT operation.
-      if (err.code === 'TIMEOUT' || err.code === 'CANCELLED') this.#breakLink(err);
-      throw err;
+      // The gate gave up (deadline, abort, close). A late answer could otherwise be read as the next request's:
+      // noble has no way to cancel a GATT operation, so the link goes.
+      if (signal.aborted) this.#breakLink(toEspProvError(signal.reason, 'CANCELLED'));
+      throw e;
     }
     const response = new Uint8Array(reply);
-    this.#checkRepeat(endpoint, response);
+    this.#checkRepeat(endpoint, data, response);
     return response;
   }
 
@@ -267,14 +263,14 @@ export class BleTransport implements Transport {
     );
   }
 
-  async #reconnect(): Promise<void> {
+  async #reconnect(signal: AbortSignal): Promise<void> {
     this.#logger.debug?.(`BLE: reconnecting to ${this.device.name || this.device.id} for a new session`);
     this.#peripheral.removeListener('disconnect', this.#onDisconnect);
     await this.#disconnect();
     this.#lost = null;
-    this.#lastResponse.clear();
+    this.#last.clear();
     try {
-      await this.#setup();
+      await this.#setup(signal);
     } catch (e) {
       const err =
         e instanceof EspProvError ? e : new EspProvError('CONNECTION_LOST', `BLE reconnect failed: ${String(e)}`);
@@ -293,26 +289,35 @@ export class BleTransport implements Transport {
     );
   }
 
-  #checkRepeat(endpoint: string, response: Uint8Array): void {
-    const previous = this.#lastResponse.get(endpoint);
-    this.#lastResponse.set(endpoint, response);
-    const bluedroid = (this.#options.stack ?? DEFAULT_BLE_STACK) !== 'nimble';
-    if (!previous || !bluedroid || endpoint === 'proto-ver' || !equalBytes(previous, response)) return;
-    const explain = `${endpoint}: the device returned its previous response again. A Bluedroid device does this when the new response exceeds ${this.limits.maxResponseBytes} bytes and cannot be stored (PROTOCOL.md §2.2.3)`;
-    if (endpoint === 'prov-session' || this.#options.rejectRepeatedResponses === true) {
-      throw new EspProvError('UNSUPPORTED', `${explain}; ask for less per request`, {
-        endpoint,
-        details: { staleResponse: true, maxResponseBytes: this.limits.maxResponseBytes },
-      });
-    }
-    this.#logger.warn?.(`${explain}, or the answer really did not change`);
+  /**
+   * A Bluedroid device cannot store a response over its limit: the characteristic keeps its previous value and
+   * the read returns that (PROTOCOL.md §2.2.3). Such a stale answer is an error, never an answer. It shows as
+   * the previous response again: on prov-session and under schemes whose messages never repeat
+   * (rejectRepeatedResponses) that is always stale; otherwise a repeat is genuine only for a repeated request
+   * (Security 0, or Security 2 patch 0's fixed IV, asking the same status again gets the same bytes).
+   */
+  #checkRepeat(endpoint: string, request: Uint8Array, response: Uint8Array): void {
+    const previous = this.#last.get(endpoint);
+    this.#last.set(endpoint, { request: new Uint8Array(request), response });
+    if (!previous || this.stack === 'nimble' || endpoint === 'proto-ver') return;
+    if (!equalBytes(previous.response, response)) return;
+    const alwaysStale = endpoint === 'prov-session' || this.#options.rejectRepeatedResponses === true;
+    if (!alwaysStale && equalBytes(previous.request, request)) return;
+    this.#last.delete(endpoint);
+    throw new EspProvError(
+      'UNSUPPORTED',
+      `${endpoint}: the device sent its previous answer again, which a Bluedroid device does when the new answer ` +
+        `is larger than the ${this.limits.maxResponseBytes} bytes it can store; ask for less per request`,
+      { endpoint, details: { staleResponse: true, maxResponseBytes: this.limits.maxResponseBytes } },
+    );
   }
 
   #guard<T>(
     work: Promise<T>,
     o: {
       what: string;
-      timeoutMs: number;
+      /** Absent for requests: the gate owns their deadline. */
+      timeoutMs?: number;
       endpoint?: string;
       signal?: AbortSignal;
       phase?: { now: 'write' | 'read' };
@@ -327,7 +332,7 @@ export class BleTransport implements Transport {
       let done = false;
       const end = (): void => {
         done = true;
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         o.signal?.removeEventListener('abort', onAbort);
         if (this.#current === slot) this.#current = null;
       };
@@ -339,11 +344,22 @@ export class BleTransport implements Transport {
           reject(e);
         },
       };
-      const onAbort = (): void => slot.fail(new EspProvError('CANCELLED', `${o.what}: cancelled`, errOpts(o.endpoint)));
-      const timer = setTimeout(() => {
-        o.onTimeout?.();
-        slot.fail(new EspProvError('TIMEOUT', `${o.what}: no answer within ${o.timeoutMs} ms`, errOpts(o.endpoint)));
-      }, o.timeoutMs);
+      const onAbort = (): void => {
+        const reason: unknown = o.signal?.reason;
+        slot.fail(
+          reason instanceof EspProvError
+            ? reason
+            : new EspProvError('CANCELLED', `${o.what}: cancelled`, errOpts(o.endpoint)),
+        );
+      };
+      const ms = o.timeoutMs;
+      const timer =
+        ms === undefined
+          ? undefined
+          : setTimeout(() => {
+              o.onTimeout?.();
+              slot.fail(new EspProvError('TIMEOUT', `${o.what}: no answer within ${ms} ms`, errOpts(o.endpoint)));
+            }, ms);
       o.signal?.addEventListener('abort', onAbort, { once: true });
       this.#current = slot;
       if (o.signal?.aborted) onAbort();
@@ -411,8 +427,8 @@ export class BleTransport implements Transport {
     }
   }
 
-  /** Disconnects and stops noble (so that the process can exit). Safe to call more than once. */
-  async close(): Promise<void> {
+  /** Disconnects and stops noble (so that the process can exit). close() calls it once. */
+  protected async shutdown(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#options.signal?.removeEventListener('abort', this.#onAbort);

@@ -5,7 +5,7 @@
  * security session when the id changes (esp_prov's constant 0 would meet the previous run's stale session).
  */
 import { toHex } from '../bytes.js';
-import { EspProvError } from '../errors.js';
+import { EspProvError, toEspProvError } from '../errors.js';
 import {
   checkConsoleRequest,
   CONSOLE_LIMIT_EXPLANATION,
@@ -13,8 +13,9 @@ import {
   KNOWN_ENDPOINTS,
   randomConsoleSessionId,
 } from './console-framing.js';
-import { ManualIo, type ManualIoOptions } from './manual-io.js';
-import type { RequestOptions, Transport, TransportLimits } from './transport.js';
+import { DEFAULT_ANSWER_TIMEOUT_MS, ManualIo, type ManualIoOptions } from './manual-io.js';
+import { GatedTransport } from './gate.js';
+import type { TransportLimits } from './transport.js';
 
 export interface ConsoleTransportOptions extends ManualIoOptions {
   /** Session id typed on every line (decimal, 0..2147483647). Default: random 1..99999. */
@@ -30,15 +31,20 @@ const HINT =
   'Type the Client->Device line on the device console, then enter the hex line it prints ' +
   '(an empty line if it printed none, only log lines).\n';
 
-export class ConsoleTransport implements Transport {
+export class ConsoleTransport extends GatedTransport {
   readonly kind = 'console';
   readonly limits: TransportLimits;
   readonly sessionId: number;
   readonly #io: ManualIo;
   #hinted = false;
-  #closed = false;
 
   constructor(options: ConsoleTransportOptions) {
+    // A person relays each message: the default deadline is the time they have to answer; a request's own
+    // deadline (--timeout) still applies.
+    super({
+      defaultTimeoutMs: options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
     this.sessionId = options.sessionId ?? randomConsoleSessionId();
     checkConsoleRequest('proto-ver', this.sessionId, new Uint8Array(1));
     this.limits = {
@@ -49,20 +55,22 @@ export class ConsoleTransport implements Transport {
     this.#io = new ManualIo(options);
   }
 
-  /**
-   * Per-request `timeoutMs` is a device deadline and is not applied: a person relays each message, so the
-   * wait is bounded by `answerTimeoutMs` instead.
-   */
-  async request(endpoint: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
-    if (this.#closed) throw new EspProvError('CONNECTION_LOST', 'the console transport is closed', { endpoint });
-    checkConsoleRequest(endpoint, this.sessionId, data);
+  protected override refuse(endpoint: string, data: Uint8Array): EspProvError | undefined {
+    try {
+      checkConsoleRequest(endpoint, this.sessionId, data);
+      return undefined;
+    } catch (e) {
+      return toEspProvError(e);
+    }
+  }
+
+  protected async exchange(endpoint: string, data: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
     if (!this.#hinted) {
       this.#hinted = true;
       this.#io.write(HINT);
     }
     this.#io.write(`Client->Device msg : ${endpoint} ${this.sessionId} ${toHex(data)}\n`);
-    const ask = options.signal ? { endpoint, signal: options.signal } : { endpoint };
-    const reply = await this.#io.askHex('Enter device->client msg : ', ask);
+    const reply = await this.#io.askHex('Enter device->client msg : ', { endpoint, signal });
     if (reply === null) {
       throw new EspProvError(
         'CONNECTION_LOST',
@@ -73,8 +81,7 @@ export class ConsoleTransport implements Transport {
     return reply;
   }
 
-  close(): Promise<void> {
-    this.#closed = true;
+  protected shutdown(): Promise<void> {
     this.#io.close();
     return Promise.resolve();
   }

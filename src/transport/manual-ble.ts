@@ -9,8 +9,9 @@
 import { toHex } from '../bytes.js';
 import { EspProvError } from '../errors.js';
 import { BLE_ENDPOINT_IDS, characteristicUuidFor, dashedUuid } from './ble-gatt.js';
-import { ManualIo, type ManualIoOptions } from './manual-io.js';
-import type { RequestOptions, Transport, TransportLimits } from './transport.js';
+import { GatedTransport } from './gate.js';
+import { DEFAULT_ANSWER_TIMEOUT_MS, ManualIo, type ManualIoOptions } from './manual-io.js';
+import type { TransportLimits } from './transport.js';
 
 /** The ESP-IDF and network_provisioning examples' service UUID (§2.2.1). */
 export const EXAMPLE_SERVICE_UUID = '021a9004-0382-4aea-bff4-6b3f1c5adfb4';
@@ -47,20 +48,34 @@ export interface ManualBleOptions extends ManualIoOptions {
 
 const ESP_PROV_CONFIRMED = ['proto-ver', 'prov-session', 'prov-config'];
 
-export class ManualBleTransport implements Transport {
+export class ManualBleTransport extends GatedTransport {
   readonly kind = 'ble-manual';
   readonly limits = BLUEDROID_LIMITS;
   readonly serviceUuid: string;
   readonly #io: ManualIo;
   readonly #ids: Readonly<Record<string, number>>;
   readonly #confirmed = new Set<string>();
-  #closed = false;
 
   constructor(options: ManualBleOptions) {
+    // A person relays each message: the default deadline is the time they have to answer; a request's own
+    // deadline (--timeout) still applies.
+    super({
+      defaultTimeoutMs: options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
     this.serviceUuid = (options.serviceUuid ?? EXAMPLE_SERVICE_UUID).toLowerCase();
     characteristicUuid(this.serviceUuid, 0);
     this.#ids = { ...BLE_ENDPOINT_IDS, ...options.endpointIds };
     this.#io = new ManualIo(options);
+  }
+
+  protected override refuse(endpoint: string): EspProvError | undefined {
+    try {
+      this.uuidOf(endpoint);
+      return undefined;
+    } catch (e) {
+      return e as EspProvError;
+    }
   }
 
   /** The characteristic UUID of `endpoint`; UNSUPPORTED when its id is unknown. */
@@ -110,29 +125,14 @@ export class ManualBleTransport implements Transport {
     this.#confirmed.add(endpoint);
   }
 
-  /**
-   * Per-request `timeoutMs` is a device deadline and is not applied: a person relays each message, so the
-   * wait is bounded by `answerTimeoutMs` instead.
-   */
-  async request(endpoint: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
-    if (this.#closed) throw new EspProvError('CONNECTION_LOST', 'the manual BLE transport is closed', { endpoint });
-    if (data.length === 0) {
-      throw new EspProvError('INTERNAL', `refusing an empty ${endpoint} write (NimBLE ignores it)`, { endpoint });
-    }
-    if (data.length > this.limits.maxRequestBytes) {
-      throw new EspProvError(
-        'UNSUPPORTED',
-        `${endpoint} request of ${data.length} bytes exceeds the ${this.limits.maxRequestBytes}-byte characteristic`,
-        { endpoint },
-      );
-    }
-    await this.#confirm(endpoint, options.signal);
+  protected async exchange(endpoint: string, data: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+    await this.#confirm(endpoint, signal);
     const uuid = this.uuidOf(endpoint);
     const io = this.#io;
     io.write(`BLECLI >> Write following data to characteristic with UUID '${uuid}' :\n`);
     io.write(`\t>> ${toHex(data)}\n`);
     io.write('BLECLI >> Enter data read from characteristic (in hex) :\n');
-    const reply = await io.askHex('\t<< ', options.signal ? { endpoint, signal: options.signal } : { endpoint });
+    const reply = await io.askHex('\t<< ', { endpoint, signal });
     if (reply === null) {
       throw new EspProvError(
         'CONNECTION_LOST',
@@ -143,8 +143,7 @@ export class ManualBleTransport implements Transport {
     return reply;
   }
 
-  close(): Promise<void> {
-    this.#closed = true;
+  protected shutdown(): Promise<void> {
     this.#io.close();
     return Promise.resolve();
   }

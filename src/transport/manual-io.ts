@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { EspProvError } from '../errors.js';
+import type { Clock } from '../timers.js';
 import { parseHexInput } from './console-framing.js';
 
 /** Anything with a `write(text)`: process.stdout, a test collector. */
@@ -20,6 +21,8 @@ export interface ManualIoOptions {
   answerTimeoutMs?: number;
   /** Answers tried before giving up on unreadable hex or yes/no. Default 3. */
   maxAttempts?: number;
+  /** Time source for request deadlines (a test's ManualClock). Default: the wall clock. */
+  clock?: Clock;
 }
 
 export const DEFAULT_ANSWER_TIMEOUT_MS = 15 * 60_000;

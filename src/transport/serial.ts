@@ -5,9 +5,10 @@
  * `serialport` is an optional dependency, imported only when this transport is opened.
  */
 import { EspProvError, toEspProvError } from '../errors.js';
-import { withDeadline } from '../timers.js';
+import { withDeadline, type Clock } from '../timers.js';
 import {
   buildConsoleLine,
+  checkConsoleRequest,
   CONSOLE_LIMIT_EXPLANATION,
   ConsoleExchange,
   ConsoleLineSplitter,
@@ -19,7 +20,8 @@ import {
   type ConsoleToken,
 } from './console-framing.js';
 import { openSerialPortLink, type SerialLink, type SerialLinkFactory } from './serial-link.js';
-import type { RequestOptions, Transport, TransportLimits } from './transport.js';
+import { GatedTransport } from './gate.js';
+import type { TransportLimits } from './transport.js';
 
 export {
   duplexSerialLink,
@@ -44,6 +46,8 @@ export interface SerialTransportOptions {
   endpoints?: readonly string[];
   /** Receives every line the device prints that is not a reply (its log), for -v output. */
   onDeviceLine?: (line: string) => void;
+  /** Time source for request deadlines (a test's ManualClock). Default: the wall clock. */
+  clock?: Clock;
   /** Opens the link; default: the `serialport` package. */
   linkFactory?: SerialLinkFactory;
   signal?: AbortSignal;
@@ -61,21 +65,23 @@ interface Waiter {
   fail(error: EspProvError): void;
 }
 
-export class SerialTransport implements Transport {
+export class SerialTransport extends GatedTransport {
   readonly kind = 'serial';
   readonly limits: TransportLimits;
   readonly sessionId: number;
   readonly path: string;
   readonly #link: SerialLink;
   readonly #splitter = new ConsoleLineSplitter();
-  readonly #timeoutMs: number;
   readonly #onDeviceLine: ((line: string) => void) | undefined;
   #waiter: Waiter | null = null;
-  #queue: Promise<unknown> = Promise.resolve();
   #lost: EspProvError | null = null;
   #closing = false;
 
   constructor(link: SerialLink, options: Omit<SerialTransportOptions, 'linkFactory'>) {
+    super({
+      defaultTimeoutMs: options.requestTimeoutMs ?? DEFAULT_SERIAL_TIMEOUT_MS,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
     this.#link = link;
     this.path = options.path;
     this.sessionId = options.sessionId ?? randomConsoleSessionId();
@@ -84,7 +90,6 @@ export class SerialTransport implements Transport {
       maxResponseBytes: MAX_RESPONSE_BYTES,
       requestLimitReason: CONSOLE_LIMIT_EXPLANATION,
     };
-    this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_SERIAL_TIMEOUT_MS;
     this.#onDeviceLine = options.onDeviceLine;
     link.onData((chunk) => this.#onData(chunk));
     link.onClose((error) => {
@@ -101,9 +106,12 @@ export class SerialTransport implements Transport {
     }
   }
 
-  /** Waits until `accept` maps a token to a value, `ms` pass (TIMEOUT) or `signal` aborts (CANCELLED). */
+  /**
+   * Waits until `accept` maps a token to a value, `ms` pass (TIMEOUT; absent for requests, whose deadline the
+   * gate owns) or `signal` aborts (with its reason, or CANCELLED).
+   */
   #wait<T>(
-    ms: number,
+    ms: number | undefined,
     signal: AbortSignal | undefined,
     what: string,
     endpoint: string | undefined,
@@ -112,18 +120,26 @@ export class SerialTransport implements Transport {
     const where = endpoint === undefined ? {} : { endpoint };
     return new Promise<T>((resolve, reject) => {
       const finish = (): void => {
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.#waiter = null;
       };
       const onAbort = (): void => {
         finish();
-        reject(new EspProvError('CANCELLED', `cancelled while waiting for ${what}`, where));
+        const reason: unknown = signal?.reason;
+        reject(
+          reason instanceof EspProvError
+            ? reason
+            : new EspProvError('CANCELLED', `cancelled while waiting for ${what}`, where),
+        );
       };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new EspProvError('TIMEOUT', `no ${what} from ${this.path} within ${ms} ms`, where));
-      }, ms);
+      const timer =
+        ms === undefined
+          ? undefined
+          : setTimeout(() => {
+              finish();
+              reject(new EspProvError('TIMEOUT', `no ${what} from ${this.path} within ${ms} ms`, where));
+            }, ms);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiter = {
         accept: (token) => {
@@ -177,21 +193,22 @@ export class SerialTransport implements Transport {
     });
   }
 
-  request(endpoint: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
-    const run = this.#queue.then(() => this.#request(endpoint, data, options));
-    this.#queue = run.catch(() => undefined);
-    return run;
+  protected override refuse(endpoint: string, data: Uint8Array): EspProvError | undefined {
+    try {
+      checkConsoleRequest(endpoint, this.sessionId, data);
+      return undefined;
+    } catch (e) {
+      return toEspProvError(e);
+    }
   }
 
-  async #request(endpoint: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
+  protected async exchange(endpoint: string, data: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
     if (this.#lost) throw new EspProvError('CONNECTION_LOST', this.#lost.message, { endpoint, cause: this.#lost });
-    if (options.signal?.aborted) throw new EspProvError('CANCELLED', 'cancelled', { endpoint });
     const line = buildConsoleLine(endpoint, this.sessionId, data);
     const exchange = new ConsoleExchange(line);
-    const ms = options.timeoutMs ?? this.#timeoutMs;
     const outcome = this.#wait<ConsoleOutcome>(
-      ms,
-      options.signal,
+      undefined,
+      signal,
       `reply to ${endpoint}`,
       endpoint,
       (token) => exchange.accept(token) ?? undefined,
@@ -211,8 +228,7 @@ export class SerialTransport implements Transport {
     );
   }
 
-  async close(): Promise<void> {
-    if (this.#closing) return;
+  protected async shutdown(): Promise<void> {
     this.#closing = true;
     this.#waiter?.fail(new EspProvError('CANCELLED', 'the serial transport was closed'));
     await this.#link.close();
