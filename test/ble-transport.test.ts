@@ -267,7 +267,11 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
       const device = new FakeDevice(hanging);
       const { t } = await open(model(device));
       await assert.rejects(t.request('prov-config', Buffer.from('x'), { timeoutMs: 30 }), isCode('TIMEOUT'));
-      await assert.rejects(t.request('proto-ver', Buffer.from('v')), isCode('CONNECTION_LOST'));
+      // Session data cannot go over a new link: the keys belonged to the dropped one.
+      await assert.rejects(t.request('prov-config', Buffer.from('y')), isCode('CONNECTION_LOST'));
+      // A new session can: proto-ver reconnects (and this device hangs again).
+      await assert.rejects(t.request('proto-ver', Buffer.from('v'), { timeoutMs: 30 }), isCode('TIMEOUT'));
+      assert.equal(device.opened.length, 2, 'proto-ver went over a second connection');
       await t.close();
       assert.deepEqual(device.closed, device.opened);
     });

@@ -116,6 +116,7 @@ export class BleTransport extends GatedTransport {
   #map: EndpointMapping | null = null;
   #hci: HciWorkarounds | null = null;
   #current: Slot | null = null;
+  #disconnecting: Promise<void> | null = null;
   #lost: EspProvError | null = null;
   #closed = false;
   /** The last exchange per characteristic, for telling a stale Bluedroid answer (#checkRepeat). */
@@ -407,23 +408,35 @@ export class BleTransport extends GatedTransport {
     void this.#disconnect();
   }
 
-  async #disconnect(): Promise<void> {
+  /**
+   * Drops the link and waits until it is down (at most 2 s). Concurrent callers share one disconnection: a
+   * reconnect right after a broken request must not connect while the old link is still going down, or the
+   * old link's disconnect event would be taken for the new one's.
+   */
+  #disconnect(): Promise<void> {
+    this.#disconnecting ??= this.#dropLink().finally(() => (this.#disconnecting = null));
+    return this.#disconnecting;
+  }
+
+  async #dropLink(): Promise<void> {
     const p = this.#peripheral;
-    if (p.state !== 'connected' && p.state !== 'connecting') return;
+    if (p.state === 'connecting') return p.cancelConnect();
+    if (p.state !== 'connected' && p.state !== 'disconnecting') return;
     let timer: NodeJS.Timeout | undefined;
+    let onDown = (): void => undefined;
+    const down = new Promise<void>((resolve) => {
+      onDown = resolve;
+      p.once('disconnect', onDown);
+      timer = setTimeout(resolve, 2000);
+    });
     try {
-      if (p.state === 'connecting') p.cancelConnect();
-      else
-        await Promise.race([
-          p.disconnectAsync(),
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, 2000);
-          }),
-        ]);
+      if (p.state === 'connected') await Promise.race([p.disconnectAsync(), down]);
+      await down;
     } catch (e) {
       this.#logger.debug?.(`BLE disconnect failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       clearTimeout(timer);
+      p.removeListener('disconnect', onDown);
     }
   }
 
