@@ -9,7 +9,7 @@ import { isEspProvError, type EspProvError } from '../src/errors.js';
 import { startHttpServer, type HttpServerEvent } from '../src/sim/http-server.js';
 import { provision } from '../src/provision/flow.js';
 import { SimDevice } from '../src/sim/device.js';
-import type { ProtocommDevice } from '../src/sim/protocomm.js';
+import type { ProtocommDevice } from '../src/protocol/device.js';
 import { HttpTransport, parseServiceAddress } from '../src/transport/http.js';
 import { FakeDevice, sequenceRandom } from './helpers/http-fakes.js';
 

@@ -5,6 +5,7 @@
  */
 import { utf8 } from '../bytes.js';
 import { EspProvError } from '../errors.js';
+import { VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import { Sec0Client } from '../security/sec0.js';
 import { Sec1Client } from '../security/sec1.js';
 import { Sec2Client } from '../security/sec2.js';
@@ -113,7 +114,7 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
       'VERSION_MISMATCH',
       `the device reports version ${info.version ?? JSON.stringify(info.text)}, expected ${o.expectedVersion}`,
       {
-        endpoint: 'proto-ver',
+        endpoint: VERSION_ENDPOINT,
       },
     );
   }

@@ -6,6 +6,7 @@
 import { Sec2MsgType } from '../gen/proto.js';
 import { equalBytes } from '../bytes.js';
 import { EspProvError } from '../errors.js';
+import { SESSION_ENDPOINT } from '../protocol/endpoints.js';
 import { GcmChannel, type PatchLevel } from './gcm.js';
 import {
   decodeSessionData,
@@ -126,7 +127,7 @@ export class Sec2Client implements ClientSecurity {
         throw new EspProvError(
           'DEVICE_AUTH_FAILED',
           'the device proof did not verify: this device does not hold the verifier for these credentials',
-          { endpoint: 'prov-session' },
+          { endpoint: SESSION_ENDPOINT },
         );
       }
       const channel = new GcmChannel(state.K.subarray(0, 32), nonce);

@@ -4,12 +4,12 @@
  * until the device has proven it holds the secret, so no credential ever reaches an unverified device.
  */
 import { EspProvError, toEspProvError } from '../errors.js';
+import { SESSION_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import type { ClientSecurity } from '../security/scheme.js';
 import type { RequestOptions, Transport } from '../transport/transport.js';
 import { parseDeviceInfo, type DeviceInfo } from './version.js';
 
-export const VERSION_ENDPOINT = 'proto-ver';
-export const SESSION_ENDPOINT = 'prov-session';
+export { SESSION_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
 /** proto-ver ignores its payload but refuses an empty one (§1.4); esp_prov's get_version sends "---". */
 const VERSION_PROBE = new TextEncoder().encode('---');
 

@@ -5,6 +5,7 @@
  */
 import { fromUtf8 } from '../bytes.js';
 import { EspProvError } from '../errors.js';
+import { VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import type { SecurityVersion } from '../security/scheme.js';
 
 export interface AppInfo {
@@ -112,7 +113,7 @@ export function chooseSecurity(info: DeviceInfo, requested?: SecurityVersion): S
     throw new EspProvError(
       'MISSING_INPUT',
       `the device does not report its security scheme (proto-ver answered ${JSON.stringify(info.text.slice(0, 40))}); pass --sec_ver 0, 1 or 2`,
-      { endpoint: 'proto-ver' },
+      { endpoint: VERSION_ENDPOINT },
     );
   }
   return {

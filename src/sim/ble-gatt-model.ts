@@ -15,18 +15,15 @@
  * Each connection opens a protocomm session and its end closes it (§2.2.6).
  */
 import { EventEmitter } from 'node:events';
-import { DeviceFailure, type ProtocommDevice } from './protocomm.js';
+import { DeviceFailure, type ProtocommDevice } from '../protocol/device.js';
+import { BLE_HOST_LIMITS, type BleHost } from '../protocol/limits.js';
 import { normalizeUuid } from '../transport/ble-gatt.js';
 import { buildAttributeTable, type Attribute } from './ble-att-table.js';
 import { ATT_ERR, serveAtt, type AttBackend, type AttLinkState, type WriteOutcome } from './ble-att-server.js';
 
-export type SimBleStack = 'nimble' | 'bluedroid' | 'bluedroid-nosec2';
+export type SimBleStack = BleHost;
 
-export const SIM_BLE_STACKS: Readonly<Record<SimBleStack, { serverMtu: number; maxValue: number }>> = {
-  nimble: { serverMtu: 256, maxValue: 512 },
-  bluedroid: { serverMtu: 500, maxValue: 481 },
-  'bluedroid-nosec2': { serverMtu: 500, maxValue: 257 },
-};
+export const SIM_BLE_STACKS = BLE_HOST_LIMITS;
 
 /** The example application's service UUID (PROTOCOL.md §2.2.1). */
 export const SIM_DEFAULT_SERVICE_UUID = '021a9004-0382-4aea-bff4-6b3f1c5adfb4';

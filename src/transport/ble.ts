@@ -6,6 +6,7 @@
  */
 import { EspProvError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
+import { BLE_HOST_LIMITS } from '../protocol/limits.js';
 import type { RequestOptions, Transport, TransportLimits } from './transport.js';
 import { attErrorCodeOf, attFailure } from './ble-att-errors.js';
 import { scanForDevices, type BleDeviceInfo, type BleScanOptions, type ScanHit } from './ble-discovery.js';
@@ -20,9 +21,15 @@ export { DEFAULT_NAME_PREFIX, DEFAULT_SCAN_TIMEOUT_MS, type BleDeviceInfo } from
 export type BleStack = 'nimble' | 'bluedroid' | 'bluedroid-nosec2';
 
 export const BLE_STACK_LIMITS: Readonly<Record<BleStack, TransportLimits>> = {
-  nimble: { maxRequestBytes: 512, maxResponseBytes: 512 },
-  bluedroid: { maxRequestBytes: 481, maxResponseBytes: 481 },
-  'bluedroid-nosec2': { maxRequestBytes: 257, maxResponseBytes: 257 },
+  nimble: { maxRequestBytes: BLE_HOST_LIMITS.nimble.maxValue, maxResponseBytes: BLE_HOST_LIMITS.nimble.maxValue },
+  bluedroid: {
+    maxRequestBytes: BLE_HOST_LIMITS.bluedroid.maxValue,
+    maxResponseBytes: BLE_HOST_LIMITS.bluedroid.maxValue,
+  },
+  'bluedroid-nosec2': {
+    maxRequestBytes: BLE_HOST_LIMITS['bluedroid-nosec2'].maxValue,
+    maxResponseBytes: BLE_HOST_LIMITS['bluedroid-nosec2'].maxValue,
+  },
 };
 /** The host cannot be seen from the client, so assume the smaller Bluedroid limits unless told. */
 export const DEFAULT_BLE_STACK: BleStack = 'bluedroid';

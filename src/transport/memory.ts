@@ -5,7 +5,7 @@
  * close(); requests are handled one at a time, as protocomm does.
  */
 import { EspProvError } from '../errors.js';
-import { DeviceFailure, type ProtocommDevice } from '../sim/protocomm.js';
+import { DeviceFailure, type ProtocommDevice } from '../protocol/device.js';
 import { HTTP_LIMITS, type RequestOptions, type Transport, type TransportLimits } from './transport.js';
 
 export const DEFAULT_MEMORY_TIMEOUT_MS = 10_000;
