@@ -10,6 +10,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
@@ -75,4 +76,30 @@ test('the library never prints, prompts or exits', () => {
     .filter((f) => /\bprocess\.exit\b|\bconsole\.(log|error|warn|info)\b|@inquirer\//.test(readFileSync(f, 'utf8')))
     .map((f) => relative(SRC, f));
   assert.deepEqual(offenders, []);
+});
+
+/**
+ * The library speaks in facts and the CLI in flags: a library message that says "pass --ssid" shows library
+ * users a flag they do not have, and CLI users the advice twice (the CLI's hints say it too). Facts go in the
+ * error's `details`; src/cli/hints.ts turns them into flags. This reads every string literal (template parts
+ * included) outside src/cli, comments excluded, and fails on anything shaped like a long option.
+ */
+test('no command-line flag in a library string', () => {
+  const FLAG = /(?:^|[^\w-])(--[a-z][a-z0-9_-]*)/i;
+  const found: string[] = [];
+  for (const file of files(SRC).filter((f) => layer(f) !== 'cli' && layer(f) !== 'gen')) {
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node)) {
+        const m = FLAG.exec(node.text);
+        if (m) {
+          const { line } = source.getLineAndCharacterOfPosition(node.getStart());
+          found.push(`${relative(SRC, file)}:${line + 1} ${m[1]!}`);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  assert.deepEqual(found, []);
 });

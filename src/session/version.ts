@@ -112,8 +112,8 @@ export function chooseSecurity(info: DeviceInfo, requested?: SecurityVersion): S
   } else {
     throw new EspProvError(
       'MISSING_INPUT',
-      `the device does not report its security scheme (proto-ver answered ${JSON.stringify(info.text.slice(0, 40))}); pass --sec_ver 0, 1 or 2`,
-      { endpoint: VERSION_ENDPOINT },
+      `the device does not report its security scheme (proto-ver answered ${JSON.stringify(info.text.slice(0, 40))}): it must be given (0, 1 or 2)`,
+      { endpoint: VERSION_ENDPOINT, details: { missing: 'security' } },
     );
   }
   return {
