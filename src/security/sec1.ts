@@ -40,6 +40,9 @@ type State =
 
 export class Sec1Client implements ClientSecurity {
   readonly version = 1 as const;
+  /** AES-CTR keeps the length. */
+  readonly overheadBytes = 0;
+  readonly patchLevel = undefined;
   readonly warnings: string[] = [];
   readonly #pop: Uint8Array | undefined;
   readonly #random: RandomSource;

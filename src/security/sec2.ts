@@ -7,7 +7,7 @@ import { Sec2MsgType } from '../gen/proto.js';
 import { equalBytes } from '../bytes.js';
 import { EspProvError } from '../errors.js';
 import { SESSION_ENDPOINT } from '../protocol/endpoints.js';
-import { GcmChannel, type PatchLevel } from './gcm.js';
+import { GCM_TAG_LENGTH, GcmChannel, type PatchLevel } from './gcm.js';
 import {
   decodeSessionData,
   encodeSessionData,
@@ -51,6 +51,8 @@ type State =
 
 export class Sec2Client implements ClientSecurity {
   readonly version = 2 as const;
+  /** The GCM tag appended to every message (§4.3.4). */
+  readonly overheadBytes = GCM_TAG_LENGTH;
   readonly warnings: string[] = [];
   readonly #username: Uint8Array;
   readonly #password: Uint8Array;
