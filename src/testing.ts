@@ -10,7 +10,7 @@ export { loadAccessPoints, type SimAccessPoint } from './sim/access-points.js';
 export { DEFAULT_ACCESS_POINTS } from './sim/default-aps.js';
 export { loadThreadNetworks, DEFAULT_THREAD_NETWORKS, type SimThreadNetwork } from './sim/thread-networks.js';
 export { FAULT_KINDS, FAULT_MATRIX, FAULT_PHASES, parseFaultSpec, type FaultSpec } from './sim/faults.js';
-export { DeviceFailure, type ProtocommDevice } from './sim/protocomm.js';
+export { DeviceFailure, type ProtocommDevice } from './protocol/device.js';
 export { startHttpServer, type HttpServerHandle, type HttpServerOptions } from './sim/http-server.js';
 export { serveConsole, type ConsoleServer } from './sim/console-server.js';
 export { serveConsoleOnPty, type ConsolePty } from './sim/console-pty.js';

@@ -1,13 +1,16 @@
 /**
- * Layers point one way (STYLE.md §1): cli → provision → endpoints → session → security | transport → gen.
- * The simulator sits beside the client and may use the shared codecs and crypto, never the client's flow;
- * no library module imports the CLI. This test walks src/ and fails on any import that goes upward.
+ * Layers point one way (STYLE.md §1): cli → provision → endpoints → session → security | transport → protocol
+ * → gen. protocol/ holds what both ends share (the device contract, endpoint names, limits, status names,
+ * the Thread TLV framing); the simulator sits beside the client and may use the shared codecs and crypto,
+ * never the client's flow; no library module imports the CLI. This test walks src/ and fails on any import
+ * that goes upward. There are no exemptions.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
@@ -15,6 +18,7 @@ const RANK: Record<string, number> = {
   gen: 0,
   'errors.ts': 0,
   'bytes.ts': 0,
+  protocol: 0.25,
   'timers.ts': 0.5,
   security: 1,
   transport: 1,
@@ -26,9 +30,6 @@ const RANK: Record<string, number> = {
   'index.ts': 7,
   'testing.ts': 7,
 };
-
-// A transport to the simulator (memory, fake BLE bindings) needs the device interface the simulator exposes.
-const ALLOWED = new Set(['transport -> sim/protocomm.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -54,7 +55,6 @@ test('imports never point up the layers', () => {
       const to = layer(target);
       if (to === from) continue;
       const rel = relative(SRC, target);
-      if (ALLOWED.has(`${from} -> ${rel}`)) continue;
       const a = RANK[from];
       const b = RANK[to];
       assert.ok(
@@ -76,4 +76,30 @@ test('the library never prints, prompts or exits', () => {
     .filter((f) => /\bprocess\.exit\b|\bconsole\.(log|error|warn|info)\b|@inquirer\//.test(readFileSync(f, 'utf8')))
     .map((f) => relative(SRC, f));
   assert.deepEqual(offenders, []);
+});
+
+/**
+ * The library speaks in facts and the CLI in flags: a library message that says "pass --ssid" shows library
+ * users a flag they do not have, and CLI users the advice twice (the CLI's hints say it too). Facts go in the
+ * error's `details`; src/cli/hints.ts turns them into flags. This reads every string literal (template parts
+ * included) outside src/cli, comments excluded, and fails on anything shaped like a long option.
+ */
+test('no command-line flag in a library string', () => {
+  const FLAG = /(?:^|[^\w-])(--[a-z][a-z0-9_-]*)/i;
+  const found: string[] = [];
+  for (const file of files(SRC).filter((f) => layer(f) !== 'cli' && layer(f) !== 'gen')) {
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node)) {
+        const m = FLAG.exec(node.text);
+        if (m) {
+          const { line } = source.getLineAndCharacterOfPosition(node.getStart());
+          found.push(`${relative(SRC, file)}:${line + 1} ${m[1]!}`);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  assert.deepEqual(found, []);
 });

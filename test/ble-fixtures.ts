@@ -2,7 +2,7 @@
  * A small ProtocommDevice for the BLE tests (echo / fail / delay), and helpers to stand BleGattModel devices
  * in range of fake noble bindings. The real simulator device is used in the end-to-end test only.
  */
-import { DeviceFailure, type ProtocommDevice } from '../src/sim/protocomm.js';
+import { DeviceFailure, type ProtocommDevice } from '../src/protocol/device.js';
 import { BleGattModel, type BleGattModelOptions } from '../src/sim/ble-gatt-model.js';
 import { fakeNobleLoader, type FakeNobleBindingsOptions } from '../src/sim/ble-fake-bindings.js';
 import type { BleTransportOptions } from '../src/transport/ble.js';

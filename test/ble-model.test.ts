@@ -125,13 +125,31 @@ void describe('BLE GATT model', () => {
     assert.deepEqual(bd.device.closed, [l2.sessionId]);
   });
 
-  void test('Bluedroid: failure on Execute Write answers OK, then drops the link', async () => {
+  void test('Bluedroid: failure on Execute Write gets no response either, only the disconnect', async () => {
+    // protocomm_ble.c closes the link, then queues the Execute Write response, which L2CAP never sends.
     const bd = setup('bluedroid', failing);
     const link = bd.m.connect();
     const h = bd.handleOf('prov-session');
     assert.equal(pduOf(await exchange(link, prepare(h, 0, Uint8Array.of(1, 2))))[0], ATT.PREPARE_WRITE_RSP);
-    assert.deepEqual(pduOf(await exchange(link, execute(true))), Uint8Array.of(ATT.EXECUTE_WRITE_RSP));
-    assert.deepEqual(await exchange(link, read(h)), { disconnect: 0x13 });
+    assert.deepEqual(await exchange(link, execute(true)), { disconnect: 0x13 });
+    assert.deepEqual(bd.device.closed, [link.sessionId]);
+  });
+
+  void test('Bluedroid: a plain write longer than 481 bytes reaches protocomm whole', async () => {
+    // CHAR_VAL_LEN_MAX bounds only the prepare buffer; the host checks no length on a 128-bit value.
+    const bd = setup('bluedroid');
+    const link = bd.m.connect();
+    await exchange(link, mtu(517));
+    const h = bd.handleOf('custom-data');
+    assert.deepEqual(pduOf(await exchange(link, write(h, new Uint8Array(497).fill(7)))), Uint8Array.of(ATT.WRITE_RSP));
+    assert.equal(bd.device.calls.length, 1);
+    assert.equal(bd.device.calls[0]!.data.length, 497);
+  });
+
+  void test('advertised TX power: Bluedroid +3 dBm (ESP32 default level), NimBLE none', () => {
+    assert.equal(setup('bluedroid').m.advertisement().txPowerLevel, 3);
+    assert.equal(setup('bluedroid-nosec2').m.advertisement().txPowerLevel, 3);
+    assert.equal(setup('nimble').m.advertisement().txPowerLevel, undefined);
   });
 
   void test('Bluedroid prepare buffer: 481 bytes at most; offset past it 0x07, overflow 0x0D', async () => {

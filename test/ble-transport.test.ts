@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EspProvError } from '../src/errors.js';
 import { openBleTransport, BLE_STACK_LIMITS, type BleTransport } from '../src/transport/ble.js';
-import { DeviceFailure } from '../src/sim/protocomm.js';
+import { DeviceFailure } from '../src/protocol/device.js';
 import type { BleGattModel } from '../src/sim/ble-gatt-model.js';
 import { ATT } from '../src/sim/ble-att-server.js';
 import { FakeDevice, echo, failing, hanging, model, rig, type Handler } from './ble-fixtures.js';

@@ -10,7 +10,7 @@ import { startHttpServer, type HttpServerEvent } from '../src/sim/http-server.js
 import { provision } from '../src/provision/flow.js';
 import { ManualClock } from '../src/sim/clock.js';
 import { SimDevice } from '../src/sim/device.js';
-import type { ProtocommDevice } from '../src/sim/protocomm.js';
+import type { ProtocommDevice } from '../src/protocol/device.js';
 import { HttpTransport, parseServiceAddress } from '../src/transport/http.js';
 import { FakeDevice, sequenceRandom } from './helpers/http-fakes.js';
 

@@ -12,7 +12,7 @@ import { EspProvError } from '../src/errors.js';
 import { Sec2Client } from '../src/security/sec2.js';
 import { Session } from '../src/session/session.js';
 import { SimDevice } from '../src/sim/device.js';
-import { DeviceFailure, type ProtocommDevice } from '../src/sim/protocomm.js';
+import { DeviceFailure, type ProtocommDevice } from '../src/protocol/device.js';
 import { MemoryTransport } from '../src/transport/memory.js';
 import { HTTP_LIMITS } from '../src/transport/transport.js';
 

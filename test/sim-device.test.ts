@@ -10,7 +10,7 @@ import { Sec1Client } from '../src/security/sec1.js';
 import { Sec2Client } from '../src/security/sec2.js';
 import { L, N, padBytes } from '../src/security/srp.js';
 import { EXAMPLE_WIFI_SEC2 } from '../src/sim/options.js';
-import { DeviceFailure } from '../src/sim/protocomm.js';
+import { DeviceFailure } from '../src/protocol/device.js';
 import { cjsonPrint } from '../src/sim/version.js';
 import { counterRandom, makeDevice, TestClient } from './sim-harness.js';
 

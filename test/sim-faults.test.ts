@@ -19,7 +19,7 @@ import {
   type FaultSpec,
 } from '../src/sim/faults.js';
 import { EXAMPLE_WIFI_SEC2 } from '../src/sim/options.js';
-import { DeviceFailure } from '../src/sim/protocomm.js';
+import { DeviceFailure } from '../src/protocol/device.js';
 import { counterRandom, makeDevice, settle } from './sim-harness.js';
 
 const SESSION = 1;

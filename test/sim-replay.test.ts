@@ -18,7 +18,7 @@ import type { RandomSource } from '../src/security/scheme.js';
 import { ManualClock } from '../src/sim/clock.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { SimDeviceOptions, SimSecurity } from '../src/sim/options.js';
-import { DeviceFailure } from '../src/sim/protocomm.js';
+import { DeviceFailure } from '../src/protocol/device.js';
 import { loadVectors, type Vector } from './helpers/vectors.js';
 
 const SESSION = 7;

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { toHex, utf8 } from '../src/bytes.js';
 import { loadAccessPoints } from '../src/sim/access-points.js';
 import { DEFAULT_ACCESS_POINTS } from '../src/sim/default-aps.js';
-import { DeviceFailure } from '../src/sim/protocomm.js';
+import { DeviceFailure } from '../src/protocol/device.js';
 import { makeDevice, settle, TestClient } from './sim-harness.js';
 
 type Opts = Parameters<typeof makeDevice>[0];

@@ -12,7 +12,7 @@ import { EspProvError } from '../src/errors.js';
 import { ManualClock } from '../src/sim/clock.js';
 import { serveConsole } from '../src/sim/console-server.js';
 import { startHttpServer } from '../src/sim/http-server.js';
-import { DeviceFailure, type ProtocommDevice } from '../src/sim/protocomm.js';
+import { DeviceFailure, type ProtocommDevice } from '../src/protocol/device.js';
 import { openBleTransport } from '../src/transport/ble.js';
 import { ConsoleTransport } from '../src/transport/console.js';
 import { HttpTransport } from '../src/transport/http.js';

@@ -1,21 +1,61 @@
 /**
  * "What to try" after a failure, per error code (and transport where it matters). The library's messages
- * already say what happened; these lines say what a person can do about it.
+ * say what happened in its own terms and put the facts in `details` (what is missing, what a refused
+ * handshake may mean); this is the one place that turns those facts into command-line flags.
  */
 import type { EspProvError } from '../errors.js';
+
+/** The flag that supplies each value the library reports as `details.missing`. */
+const FLAG_FOR_MISSING: Readonly<Record<string, string>> = {
+  ssid: '--ssid',
+  passphrase: '--passphrase (an empty one for an open network)',
+  dataset: '--dataset_tlvs',
+  security: '--sec_ver 0, 1 or 2',
+  pop: '--pop',
+  username: '--sec2_username',
+  password: '--sec2_pwd',
+};
+
+/** Advice per `details.suspects` of a refused handshake. */
+const HANDSHAKE_ADVICE: Readonly<Record<string, string>> = {
+  pop: 'check --pop (or leave it out: the device may expect none)',
+  credentials: 'check --sec2_username and --sec2_pwd',
+  scheme: 'the scheme comes from the device’s sec_ver; --sec_ver forces another one',
+};
+
+function missingInput(err: EspProvError): string[] {
+  const missing = err.details?.['missing'];
+  const flag = typeof missing === 'string' ? FLAG_FOR_MISSING[missing] : undefined;
+  if (flag === undefined) {
+    return ['run in a terminal to be asked, or give the value as a flag, a file or an environment variable'];
+  }
+  return [err.details?.['askable'] === true ? `pass ${flag}, or run in a terminal to be asked` : `pass ${flag}`];
+}
+
+function handshakeFailed(err: EspProvError): string[] {
+  const suspects = err.details?.['suspects'];
+  if (!Array.isArray(suspects)) {
+    return ['Security 1: check --pop; Security 2: check --sec2_username and --sec2_pwd', HANDSHAKE_ADVICE['scheme']!];
+  }
+  return suspects.flatMap((s) => (typeof s === 'string' && HANDSHAKE_ADVICE[s] ? [HANDSHAKE_ADVICE[s]] : []));
+}
 
 export function hintsFor(err: EspProvError, transport: string | undefined): string[] {
   switch (err.code) {
     case 'USAGE':
       return ['esp-prov --help lists every option; docs/cli.md has the details'];
     case 'MISSING_INPUT':
-      return ['run in a terminal to be asked, or give the value as a flag, a file or an environment variable'];
+      return missingInput(err);
     case 'TRANSPORT_UNAVAILABLE':
-      return transport === 'ble'
-        ? [
-            'BLE needs the optional package @stoprocent/noble and a powered Bluetooth adapter',
-            'or relay by hand with --transport ble-manual, or use --transport softap',
-          ]
+      if (transport === 'ble') {
+        return [
+          'BLE needs the optional package @stoprocent/noble and a powered Bluetooth adapter',
+          '--ble-adapter hciN picks another adapter (Linux)',
+          'or relay by hand with --transport ble-manual, or use --transport softap',
+        ];
+      }
+      return transport === 'serial'
+        ? ['or type the lines on the device console yourself with --transport console']
         : [];
     case 'DEVICE_NOT_FOUND':
       if (transport === 'softap') {
@@ -40,10 +80,7 @@ export function hintsFor(err: EspProvError, transport: string | undefined): stri
     case 'UNSUPPORTED':
       return ['-v shows what the device reported'];
     case 'HANDSHAKE_FAILED':
-      return [
-        'Security 1: check --pop; Security 2: check --sec2_username and --sec2_pwd',
-        'the scheme comes from the device’s sec_ver; --sec_ver forces one',
-      ];
+      return handshakeFailed(err);
     case 'DEVICE_AUTH_FAILED':
       return ['the device does not hold the secret you gave: is it the right device, flashed with these credentials?'];
     case 'DECRYPT_FAILED':

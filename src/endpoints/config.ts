@@ -9,8 +9,9 @@ import { WiFiConfigMsgType, WiFiConfigPayload, WifiConnectFailedReason, WifiStat
 import type { EndpointCaller } from '../session/session.js';
 import type { RequestOptions } from '../transport/transport.js';
 import { decodeOrThrow, expectPayload, expectSuccess } from './codec.js';
+import { CONFIG_ENDPOINT } from '../protocol/endpoints.js';
 
-export const CONFIG_ENDPOINT = 'prov-config';
+export { CONFIG_ENDPOINT } from '../protocol/endpoints.js';
 
 export interface WifiCredentials {
   /** Raw SSID bytes (from a scan result, or UTF-8 of what the user typed), at most 32. */
@@ -95,7 +96,8 @@ export async function getWifiStatus(caller: EndpointCaller, options?: RequestOpt
   // GetStatus must carry its empty sub-message (52 00): msg 0 alone would encode to zero bytes (§3.12).
   const m = await exchange(caller, { cmdGetStatus: {} }, WiFiConfigMsgType.TypeRespGetStatus, 'respGetStatus', options);
   const r = m.respGetStatus;
-  if (!r) throw new EspProvError('DECODE_FAILED', 'prov-config: empty status response', { endpoint: CONFIG_ENDPOINT });
+  if (!r)
+    throw new EspProvError('DECODE_FAILED', `${CONFIG_ENDPOINT}: empty status response`, { endpoint: CONFIG_ENDPOINT });
   expectSuccess(r.status, CONFIG_ENDPOINT, 'to report the Wi-Fi status');
   return decodeWifiStatus(r.staState ?? 0, r.state, {
     failReason: r.failReason ?? 0,
@@ -126,9 +128,13 @@ export function decodeWifiStatus(
     case WifiStationState.Connected: {
       if (oneof !== 'connected' || !v.connected) {
         // IDF@6590cf9 answers all-defaults (= Connected) when its manager is not running (§9 item 31).
-        throw new EspProvError('DECODE_FAILED', 'prov-config: device reported Connected without connection details', {
-          endpoint: CONFIG_ENDPOINT,
-        });
+        throw new EspProvError(
+          'DECODE_FAILED',
+          `${CONFIG_ENDPOINT}: device reported Connected without connection details`,
+          {
+            endpoint: CONFIG_ENDPOINT,
+          },
+        );
       }
       const c = v.connected;
       return {

@@ -3,11 +3,12 @@
  * Status is in the envelope; the oneof starts at field 11. Thread variants are network_provisioning-only.
  */
 import { WiFiCtrlMsgType, WiFiCtrlPayload, netprov } from '../gen/proto.js';
+import { CTRL_ENDPOINT } from '../protocol/endpoints.js';
 import type { EndpointCaller } from '../session/session.js';
 import type { RequestOptions } from '../transport/transport.js';
 import { decodeOrThrow, expectPayload, expectSuccess } from './codec.js';
 
-export const CTRL_ENDPOINT = 'prov-ctrl';
+export { CTRL_ENDPOINT } from '../protocol/endpoints.js';
 
 export type CtrlCommand = 'wifi-reset' | 'wifi-reprov' | 'thread-reset' | 'thread-reprov';
 

@@ -3,7 +3,7 @@ import { EspProvError } from '../errors.js';
 import type { EndpointCaller } from '../session/session.js';
 import type { RequestOptions } from '../transport/transport.js';
 
-export const CUSTOM_DATA_ENDPOINT = 'custom-data';
+export { CUSTOM_DATA_ENDPOINT } from '../protocol/endpoints.js';
 
 export async function callCustomEndpoint(
   caller: EndpointCaller,

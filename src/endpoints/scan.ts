@@ -10,8 +10,9 @@ import { sleep } from '../timers.js';
 import type { EndpointCaller } from '../session/session.js';
 import type { RequestOptions } from '../transport/transport.js';
 import { decodeOrThrow, expectPayload, expectSuccess } from './codec.js';
+import { SCAN_ENDPOINT } from '../protocol/endpoints.js';
 
-export const SCAN_ENDPOINT = 'prov-scan';
+export { SCAN_ENDPOINT } from '../protocol/endpoints.js';
 
 export interface AccessPoint {
   /** Raw SSID bytes as the device reported them: send these back, never a re-encoding. */

@@ -6,14 +6,9 @@
  */
 import { concatBytes, toHex } from '../bytes.js';
 import { EspProvError } from '../errors.js';
+import { DATASET_TLV as TLV, splitDatasetTlvs, type DatasetTlv } from '../protocol/thread-tlv.js';
 
-export const TLV = {
-  Channel: 0,
-  PanId: 1,
-  ExtPanId: 2,
-  NetworkName: 3,
-  NetworkKey: 5,
-} as const;
+export type { DatasetTlv } from '../protocol/thread-tlv.js';
 
 export interface ThreadNetworkParams {
   channel: number;
@@ -57,28 +52,11 @@ export function buildThreadDataset(p: ThreadNetworkParams): Uint8Array {
   return concatBytes(...parts);
 }
 
-export interface DatasetTlv {
-  type: number;
-  value: Uint8Array;
-}
-
-/** Splits a dataset into TLVs; throws USAGE on broken framing (so a typo in --dataset_tlvs fails early). */
+/** Splits a dataset into TLVs (short and extended form); throws USAGE on broken framing, so a typo fails early. */
 export function parseThreadDataset(bytes: Uint8Array): DatasetTlv[] {
-  const out: DatasetTlv[] = [];
-  for (let i = 0; i < bytes.length;) {
-    if (i + 2 > bytes.length) throw new EspProvError('USAGE', `Thread dataset: truncated TLV header at byte ${i}`);
-    const type = bytes[i]!;
-    const len = bytes[i + 1]!;
-    if (i + 2 + len > bytes.length) {
-      throw new EspProvError(
-        'USAGE',
-        `Thread dataset: TLV type ${type} at byte ${i} claims ${len} bytes, ${bytes.length - i - 2} left`,
-      );
-    }
-    out.push({ type, value: bytes.subarray(i + 2, i + 2 + len) });
-    i += 2 + len;
-  }
-  return out;
+  const split = splitDatasetTlvs(bytes);
+  if (!split.ok) throw new EspProvError('USAGE', `Thread dataset: ${split.error}`, { details: { field: 'dataset' } });
+  return split.tlvs;
 }
 
 export function describeDataset(bytes: Uint8Array): string {

@@ -183,16 +183,22 @@ export async function getThreadStatus(caller: EndpointCaller, o?: RequestOptions
   );
   const r = m.respGetThreadStatus;
   if (!r)
-    throw new EspProvError('DECODE_FAILED', 'prov-config: empty Thread status response', { endpoint: CONFIG_ENDPOINT });
+    throw new EspProvError('DECODE_FAILED', `${CONFIG_ENDPOINT}: empty Thread status response`, {
+      endpoint: CONFIG_ENDPOINT,
+    });
   expectSuccess(r.status, CONFIG_ENDPOINT, 'to report the Thread status');
   const T = netprov.ThreadNetworkState;
   switch (r.threadState ?? 0) {
     case T.Attached: {
       const a = r.threadAttached;
       if (r.state !== 'threadAttached' || !a) {
-        throw new EspProvError('DECODE_FAILED', 'prov-config: device reported Attached without network details', {
-          endpoint: CONFIG_ENDPOINT,
-        });
+        throw new EspProvError(
+          'DECODE_FAILED',
+          `${CONFIG_ENDPOINT}: device reported Attached without network details`,
+          {
+            endpoint: CONFIG_ENDPOINT,
+          },
+        );
       }
       return {
         state: 'attached',

@@ -5,6 +5,7 @@
  */
 import { utf8 } from '../bytes.js';
 import { EspProvError } from '../errors.js';
+import { VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import { Sec0Client } from '../security/sec0.js';
 import { Sec1Client } from '../security/sec1.js';
 import { Sec2Client } from '../security/sec2.js';
@@ -48,8 +49,6 @@ export interface Connection {
   reestablish(): Promise<void>;
 }
 
-const FLAG: Record<SecretName, string> = { pop: '--pop', username: '--sec2_username', password: '--sec2_pwd' };
-
 async function secret(
   o: ConnectOptions,
   name: SecretName,
@@ -60,7 +59,8 @@ async function secret(
   if (!o.askSecret) {
     throw new EspProvError(
       'MISSING_INPUT',
-      `the device needs ${name === 'pop' ? 'a proof of possession' : `a Security 2 ${name}`}: pass ${FLAG[name]}`,
+      `the device needs ${name === 'pop' ? 'a proof of possession' : `a Security 2 ${name}`} and none was given`,
+      { details: { missing: name, askable: true } },
     );
   }
   const v = await o.askSecret(name, info);
@@ -81,7 +81,7 @@ async function makeSecurity(o: ConnectOptions, info: DeviceInfo, choice: Securit
     let pop: string | undefined;
     if (choice.popRequired) pop = await secret(o, 'pop', info, s.pop);
     else if (s.pop)
-      o.onEvent?.({ type: 'warning', message: 'the device takes no proof of possession; --pop is ignored' });
+      o.onEvent?.({ type: 'warning', message: 'the device takes no proof of possession; the one given is ignored' });
     return () => new Sec1Client({ pop: pop === undefined ? undefined : utf8(pop), ...random });
   }
   const username = utf8(await secret(o, 'username', info, s.username));
@@ -113,7 +113,7 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
       'VERSION_MISMATCH',
       `the device reports version ${info.version ?? JSON.stringify(info.text)}, expected ${o.expectedVersion}`,
       {
-        endpoint: 'proto-ver',
+        endpoint: VERSION_ENDPOINT,
       },
     );
   }
@@ -133,7 +133,7 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
     o.onEvent?.({ type: 'handshake-start', security: choice.version });
     await session.establish();
     for (const w of session.security.warnings) o.onEvent?.({ type: 'warning', message: w });
-    const patchLevel = session.security instanceof Sec2Client ? session.security.patchLevel : undefined;
+    const patchLevel = session.security.patchLevel;
     o.onEvent?.({
       type: 'session-established',
       security: choice.version,

@@ -68,11 +68,14 @@ async function pickWifi(conn: Connection, o: ProvisionOptions): Promise<WifiCred
     if (!hasCapability(conn.info, 'wifi_scan') && conn.info.manager) {
       throw new EspProvError(
         'MISSING_INPUT',
-        'the device cannot scan for networks (no wifi_scan capability): pass --ssid',
+        'no network given, and the device cannot scan for networks (no wifi_scan capability)',
+        { details: { missing: 'ssid' } },
       );
     }
     if (!o.selectAccessPoint)
-      throw new EspProvError('MISSING_INPUT', 'no network given: pass --ssid (or run in a terminal to pick one)');
+      throw new EspProvError('MISSING_INPUT', 'no network given and none can be picked here', {
+        details: { missing: 'ssid', askable: true },
+      });
     for (let n = 0; ; n++) {
       if (n > MAX_RESCANS) throw new EspProvError('CANCELLED', 'too many rescans');
       const aps = await scanAccessPoints(conn, {
@@ -93,10 +96,9 @@ async function pickWifi(conn: Connection, o: ProvisionOptions): Promise<WifiCred
   let passphrase = o.wifi?.passphrase;
   if (passphrase === undefined && (auth === undefined || authNeedsPassphrase(auth))) {
     if (!o.askPassphrase)
-      throw new EspProvError(
-        'MISSING_INPUT',
-        'no passphrase given: pass --passphrase (an empty one for an open network)',
-      );
+      throw new EspProvError('MISSING_INPUT', 'no passphrase given (an open network takes an empty one)', {
+        details: { missing: 'passphrase', askable: true },
+      });
     passphrase = await o.askPassphrase(ssid);
   }
   return { ssid, passphrase, bssid, channel };
@@ -105,10 +107,9 @@ async function pickWifi(conn: Connection, o: ProvisionOptions): Promise<WifiCred
 async function pickThread(conn: Connection, o: ProvisionOptions): Promise<Uint8Array> {
   if (o.thread?.dataset) return o.thread.dataset;
   if (!o.selectThreadNetwork)
-    throw new EspProvError(
-      'MISSING_INPUT',
-      'no Thread dataset given: pass --dataset_tlvs (or run in a terminal to pick a network)',
-    );
+    throw new EspProvError('MISSING_INPUT', 'no Thread dataset given and no network can be picked here', {
+      details: { missing: 'dataset', askable: true },
+    });
   for (let n = 0; ; n++) {
     if (n > MAX_RESCANS) throw new EspProvError('CANCELLED', 'too many rescans');
     const networks = await scanThreadNetworks(conn, { ...(o.signal ? { signal: o.signal } : {}), onEvent: o.onEvent });

@@ -6,6 +6,7 @@
  * keys out of step anyway (§4.2, §4.3.5). Polling resumes only once a new session is verified.
  */
 import { EspProvError, toEspProvError } from '../errors.js';
+import { CONFIG_ENDPOINT } from '../protocol/endpoints.js';
 import { sleep } from '../timers.js';
 import type { Connection } from './connect.js';
 import type { EventSink } from './events.js';
@@ -44,7 +45,7 @@ export async function pollStatus<S, R>(
   let needHandshake = false;
   for (;;) {
     const left = deadline - Date.now();
-    if (left <= 0) throw new EspProvError('TIMEOUT', o.timeoutMessage, { endpoint: 'prov-config' });
+    if (left <= 0) throw new EspProvError('TIMEOUT', o.timeoutMessage, { endpoint: CONFIG_ENDPOINT });
     await sleep(Math.min(interval, left), o.signal);
     interval = Math.min(interval * 1.5, o.maxPollMs);
     try {

@@ -1,8 +1,9 @@
 /** Decoding and checking of prov-session responses, shared by the three client schemes. */
 import { SessionData, Status } from '../gen/proto.js';
 import { EspProvError } from '../errors.js';
+import { SESSION_ENDPOINT } from '../protocol/endpoints.js';
 
-const ENDPOINT = 'prov-session';
+const ENDPOINT = SESSION_ENDPOINT;
 
 export function decodeSessionData(bytes: Uint8Array): SessionData {
   try {

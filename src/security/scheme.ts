@@ -4,6 +4,7 @@
  * which is what lets recorded sessions replay byte for byte (STYLE.md §3).
  */
 import { randomBytes } from 'node:crypto';
+import type { PatchLevel } from './gcm.js';
 
 export type SecurityVersion = 0 | 1 | 2;
 
@@ -14,6 +15,13 @@ export const cryptoRandom: RandomSource = (length) => new Uint8Array(randomBytes
 
 export interface ClientSecurity {
   readonly version: SecurityVersion;
+  /**
+   * Bytes encryption adds to every request and response payload, so that callers can size pages without
+   * knowing the scheme: Security 2's GCM tag; none for Security 1's CTR stream or Security 0's plaintext.
+   */
+  readonly overheadBytes: number;
+  /** The patch level the established session runs at (Security 2, §4.3.5); undefined for schemes without one. */
+  readonly patchLevel: PatchLevel | undefined;
   /** True once the device has proven it holds the same secret. Application data is refused before. */
   readonly established: boolean;
   /** The first handshake request (Command0). Calling it again restarts the handshake. */

@@ -5,6 +5,8 @@ import type { ClientSecurity } from './scheme.js';
 
 export class Sec0Client implements ClientSecurity {
   readonly version = 0 as const;
+  readonly overheadBytes = 0;
+  readonly patchLevel = undefined;
   readonly warnings: string[] = [];
   #established = false;
 

@@ -7,6 +7,7 @@
 import { Sec1MsgType } from '../gen/proto.js';
 import { equalBytes, xorBytes } from '../bytes.js';
 import { EspProvError } from '../errors.js';
+import { SESSION_ENDPOINT } from '../protocol/endpoints.js';
 import { CtrStream } from './ctr-stream.js';
 import {
   decodeSessionData,
@@ -39,6 +40,9 @@ type State =
 
 export class Sec1Client implements ClientSecurity {
   readonly version = 1 as const;
+  /** AES-CTR keeps the length. */
+  readonly overheadBytes = 0;
+  readonly patchLevel = undefined;
   readonly warnings: string[] = [];
   readonly #pop: Uint8Array | undefined;
   readonly #random: RandomSource;
@@ -77,7 +81,7 @@ export class Sec1Client implements ClientSecurity {
       } catch (e) {
         throw new EspProvError('HANDSHAKE_FAILED', 'device sent an unusable X25519 public key', {
           cause: e,
-          endpoint: 'prov-session',
+          endpoint: SESSION_ENDPOINT,
         });
       }
       const stream = new CtrStream(sec1SessionKey(shared, this.#pop), deviceRandom);
@@ -99,7 +103,7 @@ export class Sec1Client implements ClientSecurity {
         throw new EspProvError(
           'DEVICE_AUTH_FAILED',
           'the device could not prove it holds the same session key (device verify data mismatch)',
-          { endpoint: 'prov-session' },
+          { endpoint: SESSION_ENDPOINT },
         );
       }
       this.#state = { step: 'established', stream: state.stream };

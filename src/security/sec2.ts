@@ -6,7 +6,8 @@
 import { Sec2MsgType } from '../gen/proto.js';
 import { equalBytes } from '../bytes.js';
 import { EspProvError } from '../errors.js';
-import { GcmChannel, type PatchLevel } from './gcm.js';
+import { SESSION_ENDPOINT } from '../protocol/endpoints.js';
+import { GCM_TAG_LENGTH, GcmChannel, type PatchLevel } from './gcm.js';
 import {
   decodeSessionData,
   encodeSessionData,
@@ -50,6 +51,8 @@ type State =
 
 export class Sec2Client implements ClientSecurity {
   readonly version = 2 as const;
+  /** The GCM tag appended to every message (§4.3.4). */
+  readonly overheadBytes = GCM_TAG_LENGTH;
   readonly warnings: string[] = [];
   readonly #username: Uint8Array;
   readonly #password: Uint8Array;
@@ -126,7 +129,7 @@ export class Sec2Client implements ClientSecurity {
         throw new EspProvError(
           'DEVICE_AUTH_FAILED',
           'the device proof did not verify: this device does not hold the verifier for these credentials',
-          { endpoint: 'prov-session' },
+          { endpoint: SESSION_ENDPOINT },
         );
       }
       const channel = new GcmChannel(state.K.subarray(0, 32), nonce);

@@ -4,12 +4,12 @@
  * until the device has proven it holds the secret, so no credential ever reaches an unverified device.
  */
 import { EspProvError, toEspProvError } from '../errors.js';
+import { SESSION_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import type { ClientSecurity } from '../security/scheme.js';
 import type { RequestOptions, Transport } from '../transport/transport.js';
 import { parseDeviceInfo, type DeviceInfo } from './version.js';
 
-export const VERSION_ENDPOINT = 'proto-ver';
-export const SESSION_ENDPOINT = 'prov-session';
+export { SESSION_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
 /** proto-ver ignores its payload but refuses an empty one (§1.4); esp_prov's get_version sends "---". */
 const VERSION_PROBE = new TextEncoder().encode('---');
 
@@ -50,13 +50,17 @@ export async function readDeviceInfo(
   return parseDeviceInfo(reply);
 }
 
-const HANDSHAKE_HINT: Record<number, string[]> = {
-  0: ['the device may use another security scheme (try --sec_ver)'],
-  1: [
-    'Security 1: the proof of possession (PoP) is wrong, or the device expects none / one',
-    'the device may use another security scheme (try --sec_ver)',
-  ],
-  2: ['Security 2: the username or password is wrong', 'the device may use another security scheme (try --sec_ver)'],
+/** What a refused handshake can mean, per scheme; `details.suspects` names them for callers (the CLI's hints). */
+type HandshakeSuspect = 'scheme' | 'pop' | 'credentials';
+const SUSPECTS: Record<number, HandshakeSuspect[]> = {
+  0: ['scheme'],
+  1: ['pop', 'scheme'],
+  2: ['credentials', 'scheme'],
+};
+const SUSPECT_TEXT: Record<HandshakeSuspect, string> = {
+  scheme: 'the device may use another security scheme',
+  pop: 'Security 1: the proof of possession (PoP) is wrong, or the device expects none / one',
+  credentials: 'Security 2: the username or password is wrong',
 };
 
 export class Session implements EndpointCaller {
@@ -81,7 +85,7 @@ export class Session implements EndpointCaller {
   }
 
   get overheadBytes(): number {
-    return this.security.version === 2 ? 16 : 0;
+    return this.security.overheadBytes;
   }
 
   get established(): boolean {
@@ -132,12 +136,11 @@ export class Session implements EndpointCaller {
     // The device's only way to refuse a handshake is to drop the exchange (§4 common rules, §6.2).
     if (err.code !== 'CONNECTION_LOST') return err;
     const v = this.security.version;
-    const hints =
-      step === 0 ? ['the device may use another security scheme (try --sec_ver)'] : (HANDSHAKE_HINT[v] ?? []);
+    const suspects: HandshakeSuspect[] = step === 0 ? ['scheme'] : (SUSPECTS[v] ?? ['scheme']);
     return new EspProvError(
       'HANDSHAKE_FAILED',
-      `the device rejected the Security ${v} handshake at step ${step}: ${hints.join('; or ')}`,
-      { cause: err, endpoint: SESSION_ENDPOINT, details: { step, security: v } },
+      `the device rejected the Security ${v} handshake at step ${step}: ${suspects.map((s) => SUSPECT_TEXT[s]).join('; or ')}`,
+      { cause: err, endpoint: SESSION_ENDPOINT, details: { step, security: v, suspects } },
     );
   }
 

@@ -5,6 +5,7 @@
  */
 import { fromUtf8 } from '../bytes.js';
 import { EspProvError } from '../errors.js';
+import { VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import type { SecurityVersion } from '../security/scheme.js';
 
 export interface AppInfo {
@@ -111,8 +112,8 @@ export function chooseSecurity(info: DeviceInfo, requested?: SecurityVersion): S
   } else {
     throw new EspProvError(
       'MISSING_INPUT',
-      `the device does not report its security scheme (proto-ver answered ${JSON.stringify(info.text.slice(0, 40))}); pass --sec_ver 0, 1 or 2`,
-      { endpoint: 'proto-ver' },
+      `the device does not report its security scheme (proto-ver answered ${JSON.stringify(info.text.slice(0, 40))}): it must be given (0, 1 or 2)`,
+      { endpoint: VERSION_ENDPOINT, details: { missing: 'security' } },
     );
   }
   return {

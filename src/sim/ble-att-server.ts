@@ -41,8 +41,8 @@ export const ATT_ERR = {
   UNLIKELY: 0x0e,
 } as const;
 
-/** What the host does with a write: answer, refuse with an ATT error, or drop the link (Bluedroid failure). */
-export type WriteOutcome = { ok: true } | { error: number } | { drop: 'silently' | 'after-response' };
+/** What the host does with a write: answer, refuse with an ATT error, or drop the link unanswered (Bluedroid failure). */
+export type WriteOutcome = { ok: true } | { error: number } | { drop: true };
 
 export interface AttLinkState {
   /** ATT MTU of the link: 23 until exchanged. */
@@ -120,7 +120,7 @@ export async function serveAtt(backend: AttBackend, link: AttLinkState, pdu: Uin
 function outcome(o: WriteOutcome, op: number, handle: number, ok: Uint8Array): AttReply {
   if ('ok' in o) return reply(ok);
   if ('error' in o) return reply(errorPdu(op, handle, o.error));
-  return reply(o.drop === 'after-response' ? ok : null, true);
+  return reply(null, true);
 }
 
 /** Read By Group Type (services), Read By Type (declarations) and Find Information (descriptors). */

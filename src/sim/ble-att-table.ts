@@ -4,7 +4,8 @@
  * description holding the endpoint name; characteristics in the order ctrl, scan, session, config, proto-ver,
  * then application endpoints. A GAP and a GATT service come first, as on a real device.
  */
-import { characteristicUuidFor, BLE_ENDPOINT_IDS, normalizeUuid, isBaseUuid } from '../transport/ble-gatt.js';
+import { BLE_ENDPOINT_IDS, FIRST_APP_BLE_ID, MANAGER_ENDPOINTS } from '../protocol/endpoints.js';
+import { characteristicUuidFor, normalizeUuid, isBaseUuid } from '../transport/ble-gatt.js';
 
 export const GATT_PRIMARY_SERVICE = 0x2800;
 export const GATT_CHARACTERISTIC = 0x2803;
@@ -46,9 +47,8 @@ export function le16(v: number): Uint8Array {
 /** 16-bit ids per endpoint: the manager's fixed ids, application endpoints from 0xFF54 in registration order. */
 export function endpointIds(endpoints: readonly string[]): Map<string, number> {
   const ids = new Map<string, number>();
-  const standard = ['prov-ctrl', 'prov-scan', 'prov-session', 'prov-config', 'proto-ver'];
-  for (const name of standard) if (endpoints.includes(name)) ids.set(name, BLE_ENDPOINT_IDS[name]!);
-  let next = 0xff54;
+  for (const name of MANAGER_ENDPOINTS) if (endpoints.includes(name)) ids.set(name, BLE_ENDPOINT_IDS[name]!);
+  let next = FIRST_APP_BLE_ID;
   for (const name of endpoints) if (!ids.has(name)) ids.set(name, next++);
   return ids;
 }

@@ -5,28 +5,30 @@
  *                       NimBLE                              Bluedroid
  *   server MTU          256                                 500
  *   request / response  512 / 512                           481 / 481 (257 without Sec2 support)
+ *   plain write         up to 512                           any length the MTU carries (up to 497)
  *   oversize response   stored                              not stored: reads return the previous value
  *   empty write         acknowledged, protocomm not called  passed to protocomm
  *   long write          host reassembles per link           one global prepare buffer of 481/257 bytes
  *   long read           sliced per request                  static state shared by all attributes
- *   device failure      ATT error 0x04, link kept           no response, link closed (after an OK to Execute)
+ *   device failure      ATT error 0x04, link kept           no response, link closed (Write and Execute alike)
+ *   advertised TX power none                                +3 dBm (ESP32's default level, ESP_PWR_LVL_P3)
  *
  * Values are stored per characteristic, not per link, and survive reconnection; never written = empty.
  * Each connection opens a protocomm session and its end closes it (§2.2.6).
  */
 import { EventEmitter } from 'node:events';
-import { DeviceFailure, type ProtocommDevice } from './protocomm.js';
+import { DeviceFailure, type ProtocommDevice } from '../protocol/device.js';
+import { BLE_HOST_LIMITS, type BleHost } from '../protocol/limits.js';
 import { normalizeUuid } from '../transport/ble-gatt.js';
 import { buildAttributeTable, type Attribute } from './ble-att-table.js';
 import { ATT_ERR, serveAtt, type AttBackend, type AttLinkState, type WriteOutcome } from './ble-att-server.js';
 
-export type SimBleStack = 'nimble' | 'bluedroid' | 'bluedroid-nosec2';
+export type SimBleStack = BleHost;
 
-export const SIM_BLE_STACKS: Readonly<Record<SimBleStack, { serverMtu: number; maxValue: number }>> = {
-  nimble: { serverMtu: 256, maxValue: 512 },
-  bluedroid: { serverMtu: 500, maxValue: 481 },
-  'bluedroid-nosec2': { serverMtu: 500, maxValue: 257 },
-};
+export const SIM_BLE_STACKS = BLE_HOST_LIMITS;
+
+/** TX Power Level (AD type 0x0A) a Bluedroid device advertises, dBm. NimBLE's protocomm advertises none. */
+export const BLUEDROID_ADV_TX_POWER_DBM = 3;
 
 /** The example application's service UUID (PROTOCOL.md §2.2.1). */
 export const SIM_DEFAULT_SERVICE_UUID = '021a9004-0382-4aea-bff4-6b3f1c5adfb4';
@@ -118,7 +120,9 @@ export class BleGattModel {
       serviceUuids: this.#options.advertiseServiceUuid === false ? [] : [this.serviceUuid],
     };
     if (this.#options.manufacturerData) adv.manufacturerData = Buffer.from(this.#options.manufacturerData);
-    if (this.stack !== 'nimble') adv.txPowerLevel = 9;
+    // protocomm_ble.c advertises with include_txpower; Bluedroid fills in the controller's advertising level,
+    // ESP_PWR_LVL_P3 by default on the ESP32, which its table {-12, -9, -6, -3, 0, 3, 6, 9} maps to +3 dBm.
+    if (this.stack !== 'nimble') adv.txPowerLevel = BLUEDROID_ADV_TX_POWER_DBM;
     return adv;
   }
 
@@ -249,12 +253,10 @@ export class BleGattLink extends EventEmitter implements AttBackend, AttLinkStat
   }
 
   async write(_link: AttLinkState, a: Attribute, data: Uint8Array): Promise<WriteOutcome> {
-    if (this.#model.stack === 'nimble') {
-      if (data.length === 0) return { ok: true };
-    } else if (data.length > this.#model.maxValue) {
-      return { error: ATT_ERR.INVALID_ATTRIBUTE_VALUE_LENGTH };
-    }
-    return this.#process(a.handle, data, false);
+    if (this.#model.stack === 'nimble' && data.length === 0) return { ok: true };
+    // Bluedroid checks no length for a 128-bit characteristic value (gatts_write_attr_perm_check) and
+    // protocomm_ble.c passes a plain write to protocomm whole: CHAR_VAL_LEN_MAX only bounds the prepare buffer.
+    return this.#process(a.handle, data);
   }
 
   prepare(_link: AttLinkState, a: Attribute, offset: number, data: Uint8Array): WriteOutcome {
@@ -288,27 +290,29 @@ export class BleGattLink extends EventEmitter implements AttBackend, AttLinkStat
       if (expected > this.#model.maxValue) return { error: ATT_ERR.INVALID_ATTRIBUTE_VALUE_LENGTH };
       const whole = new Uint8Array(expected);
       for (const p of parts) whole.set(p.data, p.offset);
-      return this.#process(parts[0]!.handle, whole, false);
+      return this.#process(parts[0]!.handle, whole);
     }
     const bd = this.#model.bluedroid;
     const pending = bd.prepare;
     bd.prepare = null;
     if (!commit || !pending) return { ok: true };
-    return this.#process(pending.handle, pending.buf.slice(0, pending.len), true);
+    return this.#process(pending.handle, pending.buf.slice(0, pending.len));
   }
 
-  async #process(handle: number, data: Uint8Array, executing: boolean): Promise<WriteOutcome> {
+  async #process(handle: number, data: Uint8Array): Promise<WriteOutcome> {
     const a = this.#model.attributes[handle - 1];
     const endpoint = a?.endpoint ?? '';
     try {
       const response = await this.#model.device.handle(endpoint, this.sessionId, data, this.#abort.signal);
-      if (!this.#open) return { drop: 'silently' };
+      if (!this.#open) return { drop: true };
       this.#model.store(handle, response);
       return { ok: true };
     } catch (e) {
-      if (!(e instanceof DeviceFailure) && !this.#open) return { drop: 'silently' };
+      if (!(e instanceof DeviceFailure) && !this.#open) return { drop: true };
       if (this.#model.stack === 'nimble') return { error: ATT_ERR.INVALID_PDU };
-      return { drop: executing ? 'after-response' : 'silently' };
+      // protocomm_ble.c calls esp_ble_gatts_close() and then queues the Write or Execute Write response; the
+      // link is gone before L2CAP sends it, so the client sees no response, only the disconnect.
+      return { drop: true };
     }
   }
 }

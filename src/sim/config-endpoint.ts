@@ -5,14 +5,15 @@
  * answers InvalidArgument (network_provisioning only has such builds).
  */
 import { netprov } from '../gen/proto.js';
+import { CONFIG_ENDPOINT } from '../protocol/endpoints.js';
+import { ConfigMsg, Status, ThreadState, WifiState } from '../protocol/status.js';
 import { commandPayload, isNetprov, unknownMessage, type EndpointContext } from './endpoint-rules.js';
-import { STATUS } from './manager.js';
 import type { FaultPhase } from './faults.js';
 
 type Payload = netprov.NetworkConfigPayload;
 type Response = netprov.NetworkConfigPayload.$Properties;
 
-const ENDPOINT = 'prov-config';
+const ENDPOINT = CONFIG_ENDPOINT;
 const EMPTY = new Uint8Array(0);
 
 export function decodeConfig(data: Uint8Array): Payload {
@@ -25,14 +26,14 @@ export function encodeConfig(message: Response): Uint8Array {
 
 export function configPhase(request: Payload): FaultPhase | undefined {
   switch (Number(request.msg ?? 0)) {
-    case 0:
-    case 6:
+    case ConfigMsg.TypeCmdGetWifiStatus:
+    case ConfigMsg.TypeCmdGetThreadStatus:
       return 'status';
-    case 2:
-    case 8:
+    case ConfigMsg.TypeCmdSetWifiConfig:
+    case ConfigMsg.TypeCmdSetThreadConfig:
       return 'set';
-    case 4:
-    case 10:
+    case ConfigMsg.TypeCmdApplyWifiConfig:
+    case ConfigMsg.TypeCmdApplyThreadConfig:
       return 'apply';
     default:
       return undefined;
@@ -41,15 +42,15 @@ export function configPhase(request: Payload): FaultPhase | undefined {
 
 function wifiStatus(ctx: EndpointContext): netprov.RespGetWifiStatus.$Properties {
   const state = ctx.manager.wifiStatus();
-  if (!state) return { status: STATUS.InvalidArgument };
+  if (!state) return { status: Status.InvalidArgument };
   switch (state.kind) {
     case 'connecting':
-      return { wifiStaState: 1 };
+      return { wifiStaState: WifiState.Connecting };
     case 'attempt-failed':
-      return { wifiStaState: 1, attemptFailed: { attemptsRemaining: state.attemptsRemaining } };
+      return { wifiStaState: WifiState.Connecting, attemptFailed: { attemptsRemaining: state.attemptsRemaining } };
     case 'connected':
       return {
-        wifiStaState: 0,
+        wifiStaState: WifiState.Connected,
         wifiConnected: {
           ip4Addr: state.ip,
           authMode: state.ap.auth,
@@ -59,56 +60,62 @@ function wifiStatus(ctx: EndpointContext): netprov.RespGetWifiStatus.$Properties
         },
       };
     case 'failed':
-      return { wifiStaState: 3, wifiFailReason: state.reason };
+      return { wifiStaState: WifiState.ConnectionFailed, wifiFailReason: state.reason };
   }
 }
 
 function threadStatus(ctx: EndpointContext): netprov.RespGetThreadStatus.$Properties {
   const state = ctx.manager.threadStatus();
-  if (!state) return { status: STATUS.InvalidArgument };
+  if (!state) return { status: Status.InvalidArgument };
   switch (state.kind) {
     case 'attaching':
-      return { threadState: 1 };
+      return { threadState: ThreadState.Attaching };
     case 'attached':
       return {
-        threadState: 0,
+        threadState: ThreadState.Attached,
         threadAttached: { panId: state.panId, extPanId: state.extPanId, channel: state.channel, name: state.name },
       };
     case 'failed':
-      return { threadState: 3, threadFailReason: state.reason };
+      return { threadState: ThreadState.AttachingFailed, threadFailReason: state.reason };
   }
 }
 
 export function handleConfig(ctx: EndpointContext, req: Payload): Response {
   const msg = Number(req.msg ?? 0);
-  if (!isNetprov(ctx.flavour) && msg > 5) throw unknownMessage(ENDPOINT, msg);
+  if (!isNetprov(ctx.flavour) && msg > ConfigMsg.TypeRespApplyWifiConfig) throw unknownMessage(ENDPOINT, msg);
   const m = ctx.manager;
   const thread = ctx.flavour === 'netprov-thread';
   switch (msg) {
-    case 0:
+    case ConfigMsg.TypeCmdGetWifiStatus:
       commandPayload(ctx, req, 'cmdGetWifiStatus', req.cmdGetWifiStatus, false);
-      return { msg: 1, respGetWifiStatus: wifiStatus(ctx) };
-    case 2: {
+      return { msg: ConfigMsg.TypeRespGetWifiStatus, respGetWifiStatus: wifiStatus(ctx) };
+    case ConfigMsg.TypeCmdSetWifiConfig: {
       const cmd = commandPayload(ctx, req, 'cmdSetWifiConfig', req.cmdSetWifiConfig, true)!;
       const status = thread
-        ? STATUS.InvalidArgument
+        ? Status.InvalidArgument
         : m.setWifiConfig(cmd.ssid ?? EMPTY, cmd.passphrase ?? EMPTY, cmd.bssid ?? EMPTY);
-      return { msg: 3, respSetWifiConfig: { status } };
+      return { msg: ConfigMsg.TypeRespSetWifiConfig, respSetWifiConfig: { status } };
     }
-    case 4:
+    case ConfigMsg.TypeCmdApplyWifiConfig:
       commandPayload(ctx, req, 'cmdApplyWifiConfig', req.cmdApplyWifiConfig, false);
-      return { msg: 5, respApplyWifiConfig: { status: thread ? STATUS.InvalidArgument : m.applyWifiConfig() } };
-    case 6:
+      return {
+        msg: ConfigMsg.TypeRespApplyWifiConfig,
+        respApplyWifiConfig: { status: thread ? Status.InvalidArgument : m.applyWifiConfig() },
+      };
+    case ConfigMsg.TypeCmdGetThreadStatus:
       commandPayload(ctx, req, 'cmdGetThreadStatus', req.cmdGetThreadStatus, false);
-      return { msg: 7, respGetThreadStatus: threadStatus(ctx) };
-    case 8: {
+      return { msg: ConfigMsg.TypeRespGetThreadStatus, respGetThreadStatus: threadStatus(ctx) };
+    case ConfigMsg.TypeCmdSetThreadConfig: {
       const cmd = commandPayload(ctx, req, 'cmdSetThreadConfig', req.cmdSetThreadConfig, true)!;
-      const status = thread ? m.setThreadDataset(cmd.dataset ?? EMPTY) : STATUS.InvalidArgument;
-      return { msg: 9, respSetThreadConfig: { status } };
+      const status = thread ? m.setThreadDataset(cmd.dataset ?? EMPTY) : Status.InvalidArgument;
+      return { msg: ConfigMsg.TypeRespSetThreadConfig, respSetThreadConfig: { status } };
     }
-    case 10:
+    case ConfigMsg.TypeCmdApplyThreadConfig:
       commandPayload(ctx, req, 'cmdApplyThreadConfig', req.cmdApplyThreadConfig, false);
-      return { msg: 11, respApplyThreadConfig: { status: thread ? m.applyThreadDataset() : STATUS.InvalidArgument } };
+      return {
+        msg: ConfigMsg.TypeRespApplyThreadConfig,
+        respApplyThreadConfig: { status: thread ? m.applyThreadDataset() : Status.InvalidArgument },
+      };
     default:
       throw unknownMessage(ENDPOINT, msg);
   }

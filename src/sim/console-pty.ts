@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { EspProvError } from '../errors.js';
 import { serveConsole, type ConsoleServer, type ConsoleServerOptions } from './console-server.js';
-import type { ProtocommDevice } from './protocomm.js';
+import type { ProtocommDevice } from '../protocol/device.js';
 
 /** Relay: prints the slave path on stderr, then copies master <-> stdin/stdout until stdin closes. */
 export const PTY_RELAY_SCRIPT = `

@@ -13,7 +13,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { toHex } from '../bytes.js';
-import { DeviceFailure, type ProtocommDevice } from './protocomm.js';
+import { DeviceFailure, type ProtocommDevice } from '../protocol/device.js';
 
 export interface ConsoleServerOptions {
   /** Milliseconds since boot, for log timestamps. Default: time since serveConsole was called. */

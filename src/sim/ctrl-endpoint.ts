@@ -5,13 +5,14 @@
  * network_provisioning, and a build answers InvalidArgument for the network type it was not built for.
  */
 import { netprov } from '../gen/proto.js';
+import { CTRL_ENDPOINT } from '../protocol/endpoints.js';
+import { CtrlMsg, Status } from '../protocol/status.js';
 import { commandPayload, isNetprov, unknownMessage, type EndpointContext } from './endpoint-rules.js';
-import { STATUS } from './manager.js';
 
 type Payload = netprov.NetworkCtrlPayload;
 type Response = netprov.NetworkCtrlPayload.$Properties;
 
-const ENDPOINT = 'prov-ctrl';
+const ENDPOINT = CTRL_ENDPOINT;
 
 export function decodeCtrl(data: Uint8Array): Payload {
   return netprov.NetworkCtrlPayload.decode(data);
@@ -23,22 +24,38 @@ export function encodeCtrl(message: Response): Uint8Array {
 
 export function handleCtrl(ctx: EndpointContext, req: Payload): Response {
   const msg = Number(req.msg ?? 0);
-  if (!isNetprov(ctx.flavour) && msg > 4) throw unknownMessage(ENDPOINT, msg);
+  if (!isNetprov(ctx.flavour) && msg > CtrlMsg.TypeRespCtrlWifiReprov) throw unknownMessage(ENDPOINT, msg);
   const m = ctx.manager;
   const thread = ctx.flavour === 'netprov-thread';
   switch (msg) {
-    case 1:
+    case CtrlMsg.TypeCmdCtrlWifiReset:
       commandPayload(ctx, req, 'cmdCtrlWifiReset', req.cmdCtrlWifiReset, false);
-      return { msg: 2, status: thread ? STATUS.InvalidArgument : m.ctrlReset(), respCtrlWifiReset: {} };
-    case 3:
+      return {
+        msg: CtrlMsg.TypeRespCtrlWifiReset,
+        status: thread ? Status.InvalidArgument : m.ctrlReset(),
+        respCtrlWifiReset: {},
+      };
+    case CtrlMsg.TypeCmdCtrlWifiReprov:
       commandPayload(ctx, req, 'cmdCtrlWifiReprov', req.cmdCtrlWifiReprov, false);
-      return { msg: 4, status: thread ? STATUS.InvalidArgument : m.ctrlReprov(), respCtrlWifiReprov: {} };
-    case 5:
+      return {
+        msg: CtrlMsg.TypeRespCtrlWifiReprov,
+        status: thread ? Status.InvalidArgument : m.ctrlReprov(),
+        respCtrlWifiReprov: {},
+      };
+    case CtrlMsg.TypeCmdCtrlThreadReset:
       commandPayload(ctx, req, 'cmdCtrlThreadReset', req.cmdCtrlThreadReset, false);
-      return { msg: 6, status: thread ? m.ctrlReset() : STATUS.InvalidArgument, respCtrlThreadReset: {} };
-    case 7:
+      return {
+        msg: CtrlMsg.TypeRespCtrlThreadReset,
+        status: thread ? m.ctrlReset() : Status.InvalidArgument,
+        respCtrlThreadReset: {},
+      };
+    case CtrlMsg.TypeCmdCtrlThreadReprov:
       commandPayload(ctx, req, 'cmdCtrlThreadReprov', req.cmdCtrlThreadReprov, false);
-      return { msg: 8, status: thread ? m.ctrlReprov() : STATUS.InvalidArgument, respCtrlThreadReprov: {} };
+      return {
+        msg: CtrlMsg.TypeRespCtrlThreadReprov,
+        status: thread ? m.ctrlReprov() : Status.InvalidArgument,
+        respCtrlThreadReprov: {},
+      };
     default:
       // TypeCtrlReserved (0), responses and anything newer.
       throw unknownMessage(ENDPOINT, msg);

@@ -2,9 +2,16 @@
  * How a SimDevice is put together from its options: the security scheme, the proto-ver facts, and the
  * endpoint table in the manager's registration order (PROTOCOL.md §1.2, §1.4).
  */
+import {
+  CONFIG_ENDPOINT,
+  CTRL_ENDPOINT,
+  CUSTOM_DATA_ENDPOINT,
+  SCAN_ENDPOINT,
+  SESSION_ENDPOINT,
+  VERSION_ENDPOINT,
+} from '../protocol/endpoints.js';
 import type { RandomSource } from '../security/scheme.js';
 import {
-  CUSTOM_DATA_ENDPOINT,
   CUSTOM_DATA_REPLY,
   DEFAULT_PATCH_LEVEL,
   DEFAULT_SEC2_SALT_LENGTH,
@@ -60,11 +67,11 @@ export function versionInfo(flavour: SimFlavour, security: SimSecurity, options:
 /** prov-ctrl (v5.1+), prov-scan, prov-session, prov-config, proto-ver, then application endpoints. */
 export function registerEndpoints(options: SimDeviceOptions, version: VersionInfo): Map<string, Endpoint> {
   const endpoints = new Map<string, Endpoint>();
-  if (options.ctrlEndpoint ?? version.style === 'json') endpoints.set('prov-ctrl', { kind: 'ctrl' });
-  if (version.scan) endpoints.set('prov-scan', { kind: 'scan' });
-  endpoints.set('prov-session', { kind: 'session' });
-  endpoints.set('prov-config', { kind: 'config' });
-  endpoints.set('proto-ver', { kind: 'version' });
+  if (options.ctrlEndpoint ?? version.style === 'json') endpoints.set(CTRL_ENDPOINT, { kind: 'ctrl' });
+  if (version.scan) endpoints.set(SCAN_ENDPOINT, { kind: 'scan' });
+  endpoints.set(SESSION_ENDPOINT, { kind: 'session' });
+  endpoints.set(CONFIG_ENDPOINT, { kind: 'config' });
+  endpoints.set(VERSION_ENDPOINT, { kind: 'version' });
   if (options.customData ?? true) {
     endpoints.set(CUSTOM_DATA_ENDPOINT, { kind: 'app', handler: () => CUSTOM_DATA_REPLY.slice() });
   }

@@ -35,7 +35,7 @@ import type { ThreadState } from './thread-node.js';
 import type { StationState } from './wifi-station.js';
 import { checkOptions, DEFAULT_FLAVOUR, defaultSecurity, type SimDeviceOptions } from './options.js';
 import { createSecurity, registerEndpoints, versionInfo, type Endpoint } from './device-setup.js';
-import { DeviceFailure, type ProtocommDevice } from './protocomm.js';
+import { DeviceFailure, type ProtocommDevice } from '../protocol/device.js';
 import { decodeScan, encodeScan, handleScan, scanUnknownEnums } from './scan-endpoint.js';
 import type { DeviceSecurity } from './security.js';
 import { decodeSession, encodeSession, sessionUnknownEnums, spoilProof } from './session-endpoint.js';

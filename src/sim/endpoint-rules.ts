@@ -7,7 +7,7 @@
  */
 import type { SimFlavour } from './version.js';
 import type { ProvManager } from './manager.js';
-import { DeviceFailure } from './protocomm.js';
+import { DeviceFailure } from '../protocol/device.js';
 
 export interface EndpointContext {
   flavour: SimFlavour;

@@ -14,11 +14,12 @@ import { EspProvError } from '../errors.js';
 import { cryptoRandom, type RandomSource } from '../security/scheme.js';
 import { firstHeader, parseRequestHead, type RequestHead } from './http-request.js';
 import { HttpdSessionBinding } from './httpd-session.js';
-import type { ProtocommDevice } from './protocomm.js';
+import type { ProtocommDevice } from '../protocol/device.js';
+import { HTTP_MAX_REQUEST_BODY } from '../protocol/limits.js';
 import { Connection } from './http-connection.js';
 
 /** protocomm_httpd's MAX_REQ_BODY_LEN. */
-export const MAX_REQ_BODY_LEN = 4096;
+export const MAX_REQ_BODY_LEN = HTTP_MAX_REQUEST_BODY;
 /** HTTPD_DEFAULT_CONFIG recv_wait_timeout (5 s): how long the server waits for the rest of a request. */
 export const DEFAULT_RECV_TIMEOUT_MS = 5000;
 /** HTTPD_DEFAULT_CONFIG max_uri_handlers: endpoints beyond the 8th fail to register on the device. */

@@ -6,7 +6,9 @@
  *   `cleanupDelayMs` later (and `autoStopTimeoutMs` after the IP regardless), unless auto-stop is disabled.
  */
 import type { SimClock } from './clock.js';
-import { parseDataset, MAX_DATASET_LENGTH } from './thread-dataset.js';
+import { Status } from '../protocol/status.js';
+import { MAX_DATASET_LENGTH } from '../protocol/thread-tlv.js';
+import { parseDataset } from './thread-dataset.js';
 import type { ThreadNode, ThreadState } from './thread-node.js';
 import type { WifiScanner } from './wifi-scan.js';
 import type { StationState, WifiCredentials, WifiStation } from './wifi-station.js';
@@ -16,9 +18,8 @@ export type ManagerState = 'started' | 'credentials-received' | 'success' | 'fai
 export const DEFAULT_CLEANUP_DELAY_MS = 1000;
 export const DEFAULT_AUTO_STOP_TIMEOUT_MS = 30000;
 
-/** Status enum values the manager produces. */
-export const STATUS = { Success: 0, InvalidArgument: 4, InternalError: 5 } as const;
-export type StatusValue = (typeof STATUS)[keyof typeof STATUS];
+/** Status values the manager produces (Success, InvalidArgument, InternalError). */
+export type StatusValue = Status.Success | Status.InvalidArgument | Status.InternalError;
 
 export interface ManagerOptions {
   autoStop: boolean;
@@ -129,23 +130,23 @@ export class ProvManager {
   // ---- Wi-Fi ------------------------------------------------------------------------------------------
 
   setWifiConfig(ssid: Uint8Array, passphrase: Uint8Array, bssid: Uint8Array): StatusValue {
-    if (bssid.length !== 0 && bssid.length !== 6) return STATUS.InvalidArgument;
-    if (ssid.length >= 33 || passphrase.length >= 64) return STATUS.InvalidArgument;
+    if (bssid.length !== 0 && bssid.length !== 6) return Status.InvalidArgument;
+    if (ssid.length >= 33 || passphrase.length >= 64) return Status.InvalidArgument;
     // The passphrase is copied as a C string; bssid and channel are validated but not used (§5.2).
     const nul = passphrase.indexOf(0);
     this.#wifiConfig = {
       ssid: new Uint8Array(ssid),
       passphrase: new Uint8Array(nul >= 0 ? passphrase.subarray(0, nul) : passphrase),
     };
-    return STATUS.Success;
+    return Status.Success;
   }
 
   applyWifiConfig(): StatusValue {
-    if (!this.station || this.#state !== 'started' || !this.#wifiConfig) return STATUS.InternalError;
+    if (!this.station || this.#state !== 'started' || !this.#wifiConfig) return Status.InternalError;
     if (this.#options.resetAttemptCounter) this.station.resetAttempts();
     this.#set('credentials-received');
     this.station.connect(this.#wifiConfig);
-    return STATUS.Success;
+    return Status.Success;
   }
 
   wifiStatus(): StationState | undefined {
@@ -156,41 +157,41 @@ export class ProvManager {
 
   ctrlReset(): StatusValue {
     const allowed = this.#state === 'failed' || (this.#options.resetWhenStarted && this.#state === 'started');
-    if (!allowed) return STATUS.InternalError;
+    if (!allowed) return Status.InternalError;
     if (this.#options.resetAttemptCounter) this.station?.resetAttempts();
     this.#resetToStarted();
-    return STATUS.Success;
+    return Status.Success;
   }
 
   ctrlReprov(): StatusValue {
-    if (this.#options.autoStop) return STATUS.InternalError;
+    if (this.#options.autoStop) return Status.InternalError;
     for (const cancel of this.#timers) cancel();
     this.#timers = [];
     this.#doneScheduled = false;
     this.station?.disconnect();
     this.thread?.detach();
     this.#resetToStarted();
-    return STATUS.Success;
+    return Status.Success;
   }
 
   // ---- Thread -----------------------------------------------------------------------------------------
 
   setThreadDataset(dataset: Uint8Array): StatusValue {
-    if (dataset.length > MAX_DATASET_LENGTH) return STATUS.InvalidArgument;
+    if (dataset.length > MAX_DATASET_LENGTH) return Status.InvalidArgument;
     this.#dataset = new Uint8Array(dataset); // stored only; parsed on apply
-    return STATUS.Success;
+    return Status.Success;
   }
 
   applyThreadDataset(): StatusValue {
-    if (!this.thread || this.#state !== 'started' || !this.#dataset) return STATUS.InternalError;
+    if (!this.thread || this.#state !== 'started' || !this.#dataset) return Status.InternalError;
     const parsed = parseDataset(this.#dataset);
     if (!parsed.ok) {
       this.thread.rejectDataset();
-      return STATUS.InternalError;
+      return Status.InternalError;
     }
     this.#set('credentials-received');
     this.thread.attach(parsed.dataset);
-    return STATUS.Success;
+    return Status.Success;
   }
 
   threadStatus(): ThreadState | undefined {

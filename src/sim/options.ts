@@ -5,6 +5,7 @@
  */
 import { fromHex, utf8 } from '../bytes.js';
 import { EspProvError } from '../errors.js';
+import { CUSTOM_DATA_ENDPOINT, MANAGER_ENDPOINTS } from '../protocol/endpoints.js';
 import { generateSec2Credentials } from '../security/credentials.js';
 import type { PatchLevel } from '../security/gcm.js';
 import type { RandomSource } from '../security/scheme.js';
@@ -124,12 +125,12 @@ export const EXAMPLE_THREAD_SEC2 = {
 } as const;
 export const DEFAULT_SEC2_SALT_LENGTH = 16;
 
-/** The example app's application endpoint and its reply, "SUCCESS" with the C string's NUL (§5.7). */
-export const CUSTOM_DATA_ENDPOINT = 'custom-data';
+export { CUSTOM_DATA_ENDPOINT } from '../protocol/endpoints.js';
+/** The example app's reply on custom-data, "SUCCESS" with the C string's NUL (§5.7). */
 export const CUSTOM_DATA_REPLY = new Uint8Array([0x53, 0x55, 0x43, 0x43, 0x45, 0x53, 0x53, 0x00]);
 
-/** The manager's endpoints in registration order (§1.2): this order gives BLE ids 0xFF4F, 0xFF50, … */
-export const STANDARD_ENDPOINTS = ['prov-ctrl', 'prov-scan', 'prov-session', 'prov-config', 'proto-ver'] as const;
+/** The manager's endpoints in registration order (§1.2). */
+export const STANDARD_ENDPOINTS = MANAGER_ENDPOINTS;
 
 export function defaultSecurity(flavour: SimFlavour): SimSecurity {
   const creds = flavour === 'netprov-thread' ? EXAMPLE_THREAD_SEC2 : EXAMPLE_WIFI_SEC2;

@@ -12,14 +12,15 @@
  * start (InternalError) rather than hanging the client.
  */
 import { netprov } from '../gen/proto.js';
-import { DeviceFailure } from './protocomm.js';
+import { DeviceFailure } from '../protocol/device.js';
+import { SCAN_ENDPOINT } from '../protocol/endpoints.js';
+import { ScanMsg, Status } from '../protocol/status.js';
 import { commandPayload, isNetprov, unknownMessage, type EndpointContext } from './endpoint-rules.js';
-import { STATUS } from './manager.js';
 
 type Payload = netprov.NetworkScanPayload;
 type Response = netprov.NetworkScanPayload.$Properties;
 
-const ENDPOINT = 'prov-scan';
+const ENDPOINT = SCAN_ENDPOINT;
 
 export function decodeScan(data: Uint8Array): Payload {
   return netprov.NetworkScanPayload.decode(data);
@@ -40,11 +41,11 @@ function resultRange(ctx: EndpointContext, start: number, count: number): { star
 
 function collect<T, E>(range: { start: number; count: number }, get: (i: number) => T | undefined, map: (t: T) => E) {
   const entries: E[] = [];
-  let status: number = STATUS.Success;
+  let status: Status = Status.Success;
   for (let i = 0; i < range.count; i++) {
     const item = get(range.start + i);
     if (item === undefined) {
-      status = STATUS.InternalError;
+      status = Status.InternalError;
       break;
     }
     entries.push(map(item));
@@ -54,26 +55,30 @@ function collect<T, E>(range: { start: number; count: number }, get: (i: number)
 
 export async function handleScan(ctx: EndpointContext, req: Payload): Promise<Response> {
   const msg = Number(req.msg ?? 0);
-  if (!isNetprov(ctx.flavour) && msg > 5) throw unknownMessage(ENDPOINT, msg);
+  if (!isNetprov(ctx.flavour) && msg > ScanMsg.TypeRespScanWifiResult) throw unknownMessage(ENDPOINT, msg);
   const m = ctx.manager;
   const wifi = m.scanner;
   const thread = m.thread;
   switch (msg) {
-    case 0: {
+    case ScanMsg.TypeCmdScanWifiStart: {
       const cmd = commandPayload(ctx, req, 'cmdScanWifiStart', req.cmdScanWifiStart, true)!;
-      if (!wifi) return { msg: 1, status: STATUS.InvalidArgument, respScanWifiStart: {} };
-      if (m.state !== 'started') return { msg: 1, status: STATUS.InternalError, respScanWifiStart: {} };
+      if (!wifi) return { msg: ScanMsg.TypeRespScanWifiStart, status: Status.InvalidArgument, respScanWifiStart: {} };
+      if (m.state !== 'started')
+        return { msg: ScanMsg.TypeRespScanWifiStart, status: Status.InternalError, respScanWifiStart: {} };
       const started = wifi.start({ groupChannels: cmd.groupChannels ?? 0, passive: cmd.passive ?? false });
       if (started && cmd.blocking) await wifi.waitFinished(ctx.signal);
-      return { msg: 1, respScanWifiStart: {} };
+      return { msg: ScanMsg.TypeRespScanWifiStart, respScanWifiStart: {} };
     }
-    case 2:
+    case ScanMsg.TypeCmdScanWifiStatus:
       commandPayload(ctx, req, 'cmdScanWifiStatus', req.cmdScanWifiStatus, false);
-      if (!wifi) return { msg: 3, status: STATUS.InvalidArgument, respScanWifiStatus: {} };
-      return { msg: 3, respScanWifiStatus: { scanFinished: wifi.finished, resultCount: wifi.resultCount } };
-    case 4: {
+      if (!wifi) return { msg: ScanMsg.TypeRespScanWifiStatus, status: Status.InvalidArgument, respScanWifiStatus: {} };
+      return {
+        msg: ScanMsg.TypeRespScanWifiStatus,
+        respScanWifiStatus: { scanFinished: wifi.finished, resultCount: wifi.resultCount },
+      };
+    case ScanMsg.TypeCmdScanWifiResult: {
       const cmd = commandPayload(ctx, req, 'cmdScanWifiResult', req.cmdScanWifiResult, true)!;
-      if (!wifi) return { msg: 5, status: STATUS.InvalidArgument, respScanWifiResult: {} };
+      if (!wifi) return { msg: ScanMsg.TypeRespScanWifiResult, status: Status.InvalidArgument, respScanWifiResult: {} };
       const range = resultRange(ctx, cmd.startIndex ?? 0, cmd.count ?? 0);
       const { status, entries } = collect(
         range,
@@ -86,23 +91,30 @@ export async function handleScan(ctx: EndpointContext, req: Payload): Promise<Re
           auth: ap.auth,
         }),
       );
-      return { msg: 5, status, respScanWifiResult: { entries } };
+      return { msg: ScanMsg.TypeRespScanWifiResult, status, respScanWifiResult: { entries } };
     }
-    case 6: {
+    case ScanMsg.TypeCmdScanThreadStart: {
       const cmd = commandPayload(ctx, req, 'cmdScanThreadStart', req.cmdScanThreadStart, true)!;
-      if (!thread) return { msg: 7, status: STATUS.InvalidArgument, respScanThreadStart: {} };
-      if (m.state !== 'started') return { msg: 7, status: STATUS.InternalError, respScanThreadStart: {} };
+      if (!thread)
+        return { msg: ScanMsg.TypeRespScanThreadStart, status: Status.InvalidArgument, respScanThreadStart: {} };
+      if (m.state !== 'started')
+        return { msg: ScanMsg.TypeRespScanThreadStart, status: Status.InternalError, respScanThreadStart: {} };
       const started = thread.startScan(cmd.channelMask ?? 0);
       if (started && cmd.blocking) await thread.waitScanFinished(ctx.signal);
-      return { msg: 7, respScanThreadStart: {} };
+      return { msg: ScanMsg.TypeRespScanThreadStart, respScanThreadStart: {} };
     }
-    case 8:
+    case ScanMsg.TypeCmdScanThreadStatus:
       commandPayload(ctx, req, 'cmdScanThreadStatus', req.cmdScanThreadStatus, false);
-      if (!thread) return { msg: 9, status: STATUS.InvalidArgument, respScanThreadStatus: {} };
-      return { msg: 9, respScanThreadStatus: { scanFinished: thread.scanFinished, resultCount: thread.resultCount } };
-    case 10: {
+      if (!thread)
+        return { msg: ScanMsg.TypeRespScanThreadStatus, status: Status.InvalidArgument, respScanThreadStatus: {} };
+      return {
+        msg: ScanMsg.TypeRespScanThreadStatus,
+        respScanThreadStatus: { scanFinished: thread.scanFinished, resultCount: thread.resultCount },
+      };
+    case ScanMsg.TypeCmdScanThreadResult: {
       const cmd = commandPayload(ctx, req, 'cmdScanThreadResult', req.cmdScanThreadResult, true)!;
-      if (!thread) return { msg: 11, status: STATUS.InvalidArgument, respScanThreadResult: {} };
+      if (!thread)
+        return { msg: ScanMsg.TypeRespScanThreadResult, status: Status.InvalidArgument, respScanThreadResult: {} };
       const range = resultRange(ctx, cmd.startIndex ?? 0, cmd.count ?? 0);
       const { status, entries } = collect(
         range,
@@ -117,7 +129,7 @@ export async function handleScan(ctx: EndpointContext, req: Payload): Promise<Re
           extPanId: n.extPanId,
         }),
       );
-      return { msg: 11, status, respScanThreadResult: { entries } };
+      return { msg: ScanMsg.TypeRespScanThreadResult, status, respScanThreadResult: { entries } };
     }
     default:
       throw unknownMessage(ENDPOINT, msg);

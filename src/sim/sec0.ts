@@ -1,6 +1,6 @@
 /** Security 0 on the device (PROTOCOL.md §4.1): one plaintext round trip, then plaintext traffic. */
 import { Sec0MsgType, type SessionData } from '../gen/proto.js';
-import { DeviceFailure } from './protocomm.js';
+import { DeviceFailure } from '../protocol/device.js';
 import type { DeviceSecurity, HandshakePhase } from './security.js';
 
 export class DeviceSec0 implements DeviceSecurity {

@@ -10,7 +10,7 @@ import type { RandomSource } from '../security/scheme.js';
 import { sec1SessionKey } from '../security/sec1.js';
 import { x25519KeyPair, x25519Shared } from '../security/x25519.js';
 import { CtrDrbg } from './ctr-drbg.js';
-import { DeviceFailure } from './protocomm.js';
+import { DeviceFailure } from '../protocol/device.js';
 import type { DeviceSecurity, HandshakePhase } from './security.js';
 
 const PUBLIC_KEY_LEN = 32;

@@ -23,7 +23,7 @@ import {
   toBigInt,
 } from '../security/srp.js';
 import { CtrDrbg } from './ctr-drbg.js';
-import { DeviceFailure } from './protocomm.js';
+import { DeviceFailure } from '../protocol/device.js';
 import type { DeviceSecurity, HandshakePhase } from './security.js';
 
 const CLIENT_PROOF_LEN = 64;

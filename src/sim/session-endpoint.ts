@@ -1,6 +1,6 @@
 /** prov-session framing on the device: SessionData in and out, plus the faults that tamper with a response. */
 import { SessionData } from '../gen/proto.js';
-import { DeviceFailure } from './protocomm.js';
+import { DeviceFailure } from '../protocol/device.js';
 
 export function decodeSession(data: Uint8Array): SessionData {
   try {

@@ -1,26 +1,11 @@
 /**
  * Device-side reading of a Thread Active Operational Dataset (PROTOCOL.md §5.9): ApplyThreadConfig hands the
  * stored TLVs to OpenThread (otDatasetParseTlvs), which refuses a dataset whose TLV framing is broken, that
- * repeats a TLV type, or whose known TLVs are shorter than their fixed size. Unknown TLV types are kept.
+ * repeats a TLV type, uses the extended length form, or whose known TLVs are shorter than their fixed size
+ * (Dataset::ValidateTlvs, which checks TLV by TLV in order). Unknown TLV types are kept. The framing is the
+ * client's too: protocol/thread-tlv.ts.
  */
-
-export const MAX_DATASET_LENGTH = 254; // OT_OPERATIONAL_DATASET_MAX_LENGTH
-
-/** MeshCoP TLV types a dataset may carry. */
-export const DATASET_TLV = {
-  Channel: 0,
-  PanId: 1,
-  ExtPanId: 2,
-  NetworkName: 3,
-  Pskc: 4,
-  NetworkKey: 5,
-  MeshLocalPrefix: 7,
-  SecurityPolicy: 12,
-  ActiveTimestamp: 14,
-  PendingTimestamp: 51,
-  DelayTimer: 52,
-  ChannelMask: 53,
-} as const;
+import { DATASET_TLV, MAX_DATASET_LENGTH, splitDatasetTlvs } from '../protocol/thread-tlv.js';
 
 /** Minimum value length per known TLV type (values may carry more; OpenThread reads the fixed part). */
 const MIN_LENGTH: Readonly<Record<number, number>> = {
@@ -75,32 +60,21 @@ function checkValue(type: number, value: Uint8Array): string | undefined {
 export function parseDataset(tlvs: Uint8Array): DatasetResult {
   if (tlvs.length > MAX_DATASET_LENGTH)
     return { ok: false, error: `dataset is ${tlvs.length} bytes, max ${MAX_DATASET_LENGTH}` };
+  const split = splitDatasetTlvs(tlvs);
   const seen = new Set<number>();
   const dataset: ParsedDataset = {};
-  for (let off = 0; off < tlvs.length;) {
-    if (off + 2 > tlvs.length) return { ok: false, error: `TLV header at offset ${off} is truncated` };
-    const type = tlvs[off]!;
-    let length = tlvs[off + 1]!;
-    let header = 2;
-    if (length === 0xff) {
-      // Extended TLV: a 16-bit length follows.
-      if (off + 4 > tlvs.length) return { ok: false, error: `extended TLV header at offset ${off} is truncated` };
-      length = (tlvs[off + 2]! << 8) | tlvs[off + 3]!;
-      header = 4;
-    }
-    const end = off + header + length;
-    if (end > tlvs.length) return { ok: false, error: `TLV ${type} at offset ${off} runs past the end of the dataset` };
-    if (seen.has(type)) return { ok: false, error: `TLV ${type} appears twice` };
-    seen.add(type);
-    const value = tlvs.subarray(off + header, end);
+  for (const { type, value, offset, extended } of split.tlvs) {
+    if (extended) return { ok: false, error: `TLV ${type} at offset ${offset} uses the extended length form` };
     const problem = checkValue(type, value);
     if (problem) return { ok: false, error: problem };
+    if (seen.has(type)) return { ok: false, error: `TLV ${type} appears twice` };
+    seen.add(type);
     if (type === DATASET_TLV.Channel) dataset.channel = (value[1]! << 8) | value[2]!;
     else if (type === DATASET_TLV.PanId) dataset.panId = (value[0]! << 8) | value[1]!;
     else if (type === DATASET_TLV.ExtPanId) dataset.extPanId = value.slice(0, 8);
     else if (type === DATASET_TLV.NetworkKey) dataset.networkKey = value.slice(0, 16);
     else if (type === DATASET_TLV.NetworkName) dataset.networkName = new TextDecoder().decode(value);
-    off = end;
   }
+  if (!split.ok) return { ok: false, error: split.error };
   return { ok: true, dataset };
 }

@@ -5,17 +5,10 @@
  */
 import { EspProvError } from '../errors.js';
 import { fromUtf8 } from '../bytes.js';
+import { BLE_ENDPOINT_IDS } from '../protocol/endpoints.js';
 import type { NobleCharacteristic, NobleService } from './ble-noble.js';
 
-/** 16-bit ids the provisioning managers assign (PROTOCOL.md §1.2); application endpoints count on from 0xFF54. */
-export const BLE_ENDPOINT_IDS: Readonly<Record<string, number>> = {
-  'prov-ctrl': 0xff4f,
-  'prov-scan': 0xff50,
-  'prov-session': 0xff51,
-  'prov-config': 0xff52,
-  'proto-ver': 0xff53,
-  'custom-data': 0xff54,
-};
+export { BLE_ENDPOINT_IDS } from '../protocol/endpoints.js';
 
 /** Tried in this order when the advertisement names no service: example, manager default, pre-v4.1 legacy. */
 export const KNOWN_SERVICE_UUIDS: readonly string[] = [

@@ -167,7 +167,7 @@ export function adapterAdvice(state: string, platform: NodeJS.Platform): string 
     return `noble may not open the raw HCI socket: run \`${setcap}\` once (or run as root).`;
   if (state === 'poweredOff')
     return 'The Bluetooth adapter is down or blocked: `rfkill unblock bluetooth`, then `bluetoothctl power on` (or `sudo hciconfig hci0 up`).';
-  return `No usable Bluetooth LE adapter: check that one exists and is up (\`bluetoothctl show\`, \`hciconfig -a\`; BlueZ and kernel Bluetooth support are needed), pick another with --ble-adapter hciN, and grant raw HCI access with \`${setcap}\`.`;
+  return `No usable Bluetooth LE adapter: check that one exists and is up (\`bluetoothctl show\`, \`hciconfig -a\`; BlueZ and kernel Bluetooth support are needed), pick another adapter (hciN), and grant raw HCI access with \`${setcap}\`.`;
 }
 
 function adapterUnavailable(state: string, platform: NodeJS.Platform, waitedMs?: number): EspProvError {

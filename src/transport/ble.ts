@@ -4,8 +4,10 @@
  * prepare/execute writes and read-blob reads. Requests are serialised; each has a deadline and honours an
  * AbortSignal; a dropped link fails the request in flight at once.
  */
+import { SESSION_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import { EspProvError, toEspProvError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
+import { BLE_HOST_LIMITS } from '../protocol/limits.js';
 import type { Clock } from '../timers.js';
 import { GatedTransport } from './gate.js';
 import type { TransportLimits } from './transport.js';
@@ -22,9 +24,15 @@ export { DEFAULT_NAME_PREFIX, DEFAULT_SCAN_TIMEOUT_MS, type BleDeviceInfo } from
 export type BleStack = 'nimble' | 'bluedroid' | 'bluedroid-nosec2';
 
 export const BLE_STACK_LIMITS: Readonly<Record<BleStack, TransportLimits>> = {
-  nimble: { maxRequestBytes: 512, maxResponseBytes: 512 },
-  bluedroid: { maxRequestBytes: 481, maxResponseBytes: 481 },
-  'bluedroid-nosec2': { maxRequestBytes: 257, maxResponseBytes: 257 },
+  nimble: { maxRequestBytes: BLE_HOST_LIMITS.nimble.maxValue, maxResponseBytes: BLE_HOST_LIMITS.nimble.maxValue },
+  bluedroid: {
+    maxRequestBytes: BLE_HOST_LIMITS.bluedroid.maxValue,
+    maxResponseBytes: BLE_HOST_LIMITS.bluedroid.maxValue,
+  },
+  'bluedroid-nosec2': {
+    maxRequestBytes: BLE_HOST_LIMITS['bluedroid-nosec2'].maxValue,
+    maxResponseBytes: BLE_HOST_LIMITS['bluedroid-nosec2'].maxValue,
+  },
 };
 /**
  * The device's BLE host, read from its advertisement: protocomm's Bluedroid advertisement adds a TX power level
@@ -260,7 +268,7 @@ export class BleTransport extends GatedTransport {
     return (
       !this.#closed &&
       this.#lost?.code === 'CONNECTION_LOST' &&
-      (endpoint === 'proto-ver' || endpoint === 'prov-session')
+      (endpoint === VERSION_ENDPOINT || endpoint === SESSION_ENDPOINT)
     );
   }
 
@@ -300,9 +308,9 @@ export class BleTransport extends GatedTransport {
   #checkRepeat(endpoint: string, request: Uint8Array, response: Uint8Array): void {
     const previous = this.#last.get(endpoint);
     this.#last.set(endpoint, { request: new Uint8Array(request), response });
-    if (!previous || this.stack === 'nimble' || endpoint === 'proto-ver') return;
+    if (!previous || this.stack === 'nimble' || endpoint === VERSION_ENDPOINT) return;
     if (!equalBytes(previous.response, response)) return;
-    const alwaysStale = endpoint === 'prov-session' || this.#options.rejectRepeatedResponses === true;
+    const alwaysStale = endpoint === SESSION_ENDPOINT || this.#options.rejectRepeatedResponses === true;
     if (!alwaysStale && equalBytes(previous.request, request)) return;
     this.#last.delete(endpoint);
     throw new EspProvError(

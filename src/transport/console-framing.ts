@@ -7,6 +7,7 @@
  */
 import { toHex } from '../bytes.js';
 import { EspProvError } from '../errors.js';
+import { KNOWN_ENDPOINTS } from '../protocol/endpoints.js';
 
 /** The device's line buffer (`LINE_BUF_SIZE`). */
 export const CONSOLE_LINE_BUFFER = 256;
@@ -29,14 +30,7 @@ export const CONSOLE_LIMIT_EXPLANATION =
 const ENDPOINT_NAME = /^[!#-[\]-~]+$/;
 
 /** Endpoint names of the provisioning manager (PROTOCOL.md §1.2), used to size `maxRequestBytes`. */
-export const KNOWN_ENDPOINTS: readonly string[] = [
-  'prov-ctrl',
-  'prov-scan',
-  'prov-session',
-  'prov-config',
-  'proto-ver',
-  'custom-data',
-];
+export { KNOWN_ENDPOINTS };
 
 /** Characters of a console line, terminating `\r` included. */
 export function consoleLineLength(endpoint: string, sessionId: number, payloadBytes: number): number {

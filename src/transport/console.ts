@@ -4,6 +4,7 @@
  * stays the same for the whole transport, and defaults to a random one because the device only opens a new
  * security session when the id changes (esp_prov's constant 0 would meet the previous run's stale session).
  */
+import { VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import { toHex } from '../bytes.js';
 import { EspProvError, toEspProvError } from '../errors.js';
 import {
@@ -46,7 +47,7 @@ export class ConsoleTransport extends GatedTransport {
       ...(options.clock ? { clock: options.clock } : {}),
     });
     this.sessionId = options.sessionId ?? randomConsoleSessionId();
-    checkConsoleRequest('proto-ver', this.sessionId, new Uint8Array(1));
+    checkConsoleRequest(VERSION_ENDPOINT, this.sessionId, new Uint8Array(1));
     this.limits = {
       maxRequestBytes: consoleRequestLimit(this.sessionId, options.endpoints ?? KNOWN_ENDPOINTS),
       maxResponseBytes: MAX_RESPONSE_BYTES,

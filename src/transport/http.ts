@@ -7,6 +7,7 @@
  * - the device reports every failure by closing the connection without a response (§2.1 Errors, §6.2,
  *   §9 item 20), which we turn into CONNECTION_LOST naming the endpoint.
  */
+import { SESSION_ENDPOINT } from '../protocol/endpoints.js';
 import http from 'node:http';
 import { EspProvError } from '../errors.js';
 import {
@@ -124,7 +125,7 @@ export class HttpTransport extends GatedTransport {
 
   #lost(endpoint: string, cause: unknown): EspProvError {
     const meaning =
-      endpoint === 'prov-session'
+      endpoint === SESSION_ENDPOINT
         ? 'the device rejected the handshake (wrong PoP / username / password, or another security scheme)'
         : "the device's handler failed or the session was lost (another client, device restarted, provisioning stopped)";
     return new EspProvError(

@@ -8,6 +8,8 @@
  */
 import { toHex } from '../bytes.js';
 import { EspProvError } from '../errors.js';
+import { CONFIG_ENDPOINT, SESSION_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
+import { BLE_HOST_LIMITS } from '../protocol/limits.js';
 import { BLE_ENDPOINT_IDS, characteristicUuidFor, dashedUuid } from './ble-gatt.js';
 import { GatedTransport } from './gate.js';
 import { DEFAULT_ANSWER_TIMEOUT_MS, ManualIo, type ManualIoOptions } from './manual-io.js';
@@ -20,7 +22,10 @@ export const EXAMPLE_SERVICE_UUID = '021a9004-0382-4aea-bff4-6b3f1c5adfb4';
 export { BLE_ENDPOINT_IDS } from './ble-gatt.js';
 
 /** Bluedroid's CHAR_VAL_LEN_MAX with Security 2 compiled in (§2.2.3). */
-export const BLUEDROID_LIMITS: TransportLimits = { maxRequestBytes: 481, maxResponseBytes: 481 };
+export const BLUEDROID_LIMITS: TransportLimits = {
+  maxRequestBytes: BLE_HOST_LIMITS.bluedroid.maxValue,
+  maxResponseBytes: BLE_HOST_LIMITS.bluedroid.maxValue,
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -46,7 +51,7 @@ export interface ManualBleOptions extends ManualIoOptions {
   signal?: AbortSignal;
 }
 
-const ESP_PROV_CONFIRMED = ['proto-ver', 'prov-session', 'prov-config'];
+const ESP_PROV_CONFIRMED = [VERSION_ENDPOINT, SESSION_ENDPOINT, CONFIG_ENDPOINT];
 
 export class ManualBleTransport extends GatedTransport {
   readonly kind = 'ble-manual';

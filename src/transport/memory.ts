@@ -5,7 +5,7 @@
  * close(). The request gate (gate.ts) queues, checks and times requests.
  */
 import { EspProvError } from '../errors.js';
-import { DeviceFailure, type ProtocommDevice } from '../sim/protocomm.js';
+import { DeviceFailure, type ProtocommDevice } from '../protocol/device.js';
 import type { Clock } from '../timers.js';
 import { GatedTransport } from './gate.js';
 import { HTTP_LIMITS, type TransportLimits } from './transport.js';

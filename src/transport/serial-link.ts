@@ -31,7 +31,7 @@ export async function loadSerialPort(
       'TRANSPORT_UNAVAILABLE',
       `the serial transport needs the optional package "serialport" and it could not be loaded (${reason}). ` +
         'Install it next to esp-prov (npm install serialport) on a platform with prebuilt bindings, or use the ' +
-        'manual console transport (--transport console)',
+        'manual console transport instead',
       { cause: e },
     );
   }

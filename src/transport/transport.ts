@@ -3,6 +3,7 @@
  * (PROTOCOL.md §1.1). Its quirks (HTTP cookie, GATT descriptors, MTU, console framing) stay inside its file.
  * What the rest of the stack needs to know about a transport is declared here, not inferred from its name.
  */
+import { HTTP_MAX_REQUEST_BODY } from '../protocol/limits.js';
 
 export interface RequestOptions {
   /** Aborts the request; the transport rejects with CANCELLED. */
@@ -39,4 +40,4 @@ export interface Transport {
 }
 
 /** HTTP: MAX_REQ_BODY_LEN is 4096 and responses have no practical limit (PROTOCOL.md §2.1). */
-export const HTTP_LIMITS: TransportLimits = { maxRequestBytes: 4096, maxResponseBytes: 64 * 1024 };
+export const HTTP_LIMITS: TransportLimits = { maxRequestBytes: HTTP_MAX_REQUEST_BODY, maxResponseBytes: 64 * 1024 };

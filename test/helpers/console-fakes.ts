@@ -1,6 +1,6 @@
 /** Small fakes for the console tests: an in-memory duplex pair and a scripted ProtocommDevice. */
 import { Duplex, type PassThrough } from 'node:stream';
-import { DeviceFailure, type ProtocommDevice } from '../../src/sim/protocomm.js';
+import { DeviceFailure, type ProtocommDevice } from '../../src/protocol/device.js';
 
 /** Two connected duplex ends: what one writes, the other reads (Node 20 has no stream.duplexPair). */
 export function duplexPair(): [Duplex, Duplex] {

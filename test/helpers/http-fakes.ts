@@ -3,7 +3,7 @@
  * raw TCP client that shows exactly what the simulated server puts on the wire.
  */
 import net from 'node:net';
-import { DeviceFailure, type ProtocommDevice } from '../../src/sim/protocomm.js';
+import { DeviceFailure, type ProtocommDevice } from '../../src/protocol/device.js';
 import type { RandomSource } from '../../src/security/scheme.js';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1');

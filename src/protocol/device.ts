@@ -1,7 +1,8 @@
 /**
- * The simulator's device side as the transports see it: protocomm's view of a device (PROTOCOL.md §1.1).
- * Every simulated transport (HTTP server, in-memory, BLE GATT model, console) exposes one ProtocommDevice and
- * applies its own framing and failure signalling around it.
+ * The contract between a transport and the device behind it: protocomm's view of a device (PROTOCOL.md §1.1).
+ * The simulator implements it once (SimDevice); every simulated link (HTTP server, in-memory transport, BLE GATT
+ * model, console) serves one ProtocommDevice and applies its own framing and failure signalling around it.
+ * It lives at the bottom so that a client-side transport to the simulator (memory) needs nothing from sim/.
  */
 
 /**

@@ -1,0 +1,53 @@
+/**
+ * The CLI's hint table turns the library's facts (error details) into flags, once: the library's message
+ * names what is missing or what a refused handshake may mean, and only the hint names the flag.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { hintsFor } from '../src/cli/hints.js';
+import { EspProvError } from '../src/errors.js';
+
+const err = (code: 'MISSING_INPUT' | 'HANDSHAKE_FAILED', details?: Record<string, unknown>) =>
+  new EspProvError(code, 'what happened', details ? { details } : {});
+
+void describe('hints from error details', () => {
+  const missing: [Record<string, unknown>, string][] = [
+    [{ missing: 'ssid', askable: true }, 'pass --ssid, or run in a terminal to be asked'],
+    [{ missing: 'ssid' }, 'pass --ssid'],
+    [
+      { missing: 'passphrase', askable: true },
+      'pass --passphrase (an empty one for an open network), or run in a terminal to be asked',
+    ],
+    [{ missing: 'dataset', askable: true }, 'pass --dataset_tlvs, or run in a terminal to be asked'],
+    [{ missing: 'security' }, 'pass --sec_ver 0, 1 or 2'],
+    [{ missing: 'pop', askable: true }, 'pass --pop, or run in a terminal to be asked'],
+    [{ missing: 'username', askable: true }, 'pass --sec2_username, or run in a terminal to be asked'],
+    [{ missing: 'password', askable: true }, 'pass --sec2_pwd, or run in a terminal to be asked'],
+  ];
+  for (const [details, hint] of missing) {
+    void test(`MISSING_INPUT ${JSON.stringify(details)} → ${hint}`, () => {
+      assert.deepEqual(hintsFor(err('MISSING_INPUT', details), 'softap'), [hint]);
+    });
+  }
+
+  void test('MISSING_INPUT without details keeps the general advice', () => {
+    assert.match(hintsFor(err('MISSING_INPUT'), 'softap').join('\n'), /run in a terminal to be asked/);
+  });
+
+  void test('HANDSHAKE_FAILED: one line per suspect, in the library’s order', () => {
+    assert.deepEqual(
+      hintsFor(err('HANDSHAKE_FAILED', { step: 1, security: 2, suspects: ['credentials', 'scheme'] }), 'ble'),
+      [
+        'check --sec2_username and --sec2_pwd',
+        'the scheme comes from the device’s sec_ver; --sec_ver forces another one',
+      ],
+    );
+    assert.deepEqual(hintsFor(err('HANDSHAKE_FAILED', { step: 1, security: 1, suspects: ['pop', 'scheme'] }), 'ble'), [
+      'check --pop (or leave it out: the device may expect none)',
+      'the scheme comes from the device’s sec_ver; --sec_ver forces another one',
+    ]);
+    assert.deepEqual(hintsFor(err('HANDSHAKE_FAILED', { step: 0, security: 1, suspects: ['scheme'] }), 'ble'), [
+      'the scheme comes from the device’s sec_ver; --sec_ver forces another one',
+    ]);
+  });
+});
