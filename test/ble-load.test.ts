@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { EspProvError } from '../src/errors.js';
 import { discoverBleDevices, openBleTransport } from '../src/transport/ble.js';
 import { captureNobleConsole, loadNoble, parseAdapter, type NobleLoader } from '../src/transport/ble-load.js';
-import { createFakeNoble, fakeNobleLoader } from '../src/sim/ble-fake-bindings.js';
+import { createFakeNoble, fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
 import { FakeDevice, model } from './ble-fixtures.js';
 
 const isCode = (code: string) => (e: unknown) => e instanceof EspProvError && e.code === code;
