@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { utf8 } from '../src/bytes.js';
-import { EspProvError } from '../src/errors.js';
 import { provision } from '../src/provision/flow.js';
 import { Sec2Client } from '../src/security/sec2.js';
 import { Session } from '../src/session/session.js';
@@ -20,6 +19,7 @@ import { BleGattModel } from '../src/sim/ble-gatt-model.js';
 import { ATT } from '../src/sim/ble-att-server.js';
 import { openBleTransport, type BleTransport } from '../src/transport/ble.js';
 import { rig } from './ble-fixtures.js';
+import { isCode } from './helpers/rejects.js';
 import { counterRandom } from './sim-harness.js';
 
 const FAST = { applyDelayMs: 10, connectDelayMs: 10, scanDurationMs: 10, cleanupDelayMs: 100 };
@@ -88,16 +88,10 @@ for (const stack of ['nimble', 'bluedroid'] as const) {
         const { t } = await bleTo(device, stack, gattClient);
         await assert.rejects(
           provision({ transport: t, security: { username: 'wifiprov', password: 'wrong' }, network: 'none' }),
-          (e: unknown) => {
-            const cause = (e as EspProvError).cause as EspProvError | undefined;
-            return (
-              e instanceof EspProvError &&
-              e.code === 'HANDSHAKE_FAILED' &&
-              cause?.code === 'CONNECTION_LOST' &&
-              // NimBLE answers ATT error 0x04; Bluedroid drops the link.
-              cause.details?.['attError'] === (stack === 'nimble' ? 4 : undefined)
-            );
-          },
+          isCode('HANDSHAKE_FAILED', {
+            // NimBLE answers ATT error 0x04; Bluedroid drops the link.
+            cause: isCode('CONNECTION_LOST', { details: { attError: stack === 'nimble' ? 4 : undefined } }),
+          }),
         );
         await t.close();
       });

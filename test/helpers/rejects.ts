@@ -6,32 +6,30 @@
 import assert from 'node:assert/strict';
 import { EspProvError, type ErrorCode } from '../../src/errors.js';
 
-/** What else the error must carry besides its code. A RegExp alone is the message. */
+/** What else the error must carry besides its code. RegExps alone are the message's. */
 export interface ErrorExpectation {
-  message?: RegExp;
+  /** Patterns the message must match (all of them). */
+  message?: RegExp | RegExp[];
   /** Each listed key of `details` must equal this value (undefined: must be absent). */
   details?: Record<string, unknown>;
-  /** The code of the EspProvError in `cause`. */
-  cause?: ErrorCode;
+  /** What `cause` must pass: another isCode(...). */
+  cause?: (cause: unknown) => true;
   endpoint?: string;
   exitCode?: number;
 }
 
 /** A validator for assert.rejects/assert.throws: passes for an EspProvError of `code` that meets `expected`. */
-export function isCode(code: ErrorCode, expected: RegExp | ErrorExpectation = {}): (e: unknown) => true {
-  const want = expected instanceof RegExp ? { message: expected } : expected;
+export function isCode(code: ErrorCode, expected: RegExp | RegExp[] | ErrorExpectation = {}): (e: unknown) => true {
+  const want: ErrorExpectation =
+    expected instanceof RegExp || Array.isArray(expected) ? { message: expected } : expected;
   return (e: unknown) => {
     assert.ok(e instanceof EspProvError, `expected EspProvError ${code}, got ${String(e)}`);
     assert.equal(e.code, code, `expected ${code}: ${e.message}`);
-    if (want.message) assert.match(e.message, want.message);
+    for (const pattern of [want.message ?? []].flat()) assert.match(e.message, pattern);
     for (const [key, value] of Object.entries(want.details ?? {})) {
       assert.deepEqual(e.details?.[key], value, `details.${key} of ${code}: ${e.message}`);
     }
-    if (want.cause !== undefined) {
-      const cause = e.cause;
-      assert.ok(cause instanceof EspProvError, `expected a ${want.cause} cause, got ${String(cause)}`);
-      assert.equal(cause.code, want.cause, `cause of ${code}: ${cause.message}`);
-    }
+    want.cause?.(e.cause);
     if (want.endpoint !== undefined) assert.equal(e.endpoint, want.endpoint, `endpoint of ${code}: ${e.message}`);
     if (want.exitCode !== undefined) assert.equal(e.exitCode, want.exitCode, `exit code of ${code}: ${e.message}`);
     return true;
@@ -42,7 +40,7 @@ export function isCode(code: ErrorCode, expected: RegExp | ErrorExpectation = {}
 export async function rejectsWith(
   p: Promise<unknown>,
   code: ErrorCode,
-  expected?: RegExp | ErrorExpectation,
+  expected?: RegExp | RegExp[] | ErrorExpectation,
 ): Promise<EspProvError> {
   let error: unknown;
   await assert.rejects(p, (e: unknown) => {
