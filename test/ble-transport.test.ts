@@ -11,13 +11,14 @@ import type { BleGattModel } from '../src/sim/ble-gatt-model.js';
 import { ATT } from '../src/sim/ble-att-server.js';
 import { FakeDevice, echo, failing, hanging, model, rig, type Handler } from './ble-fixtures.js';
 import { isCode } from './helpers/rejects.js';
+import { turns, until } from './helpers/settle.js';
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
 const text = (b: Uint8Array) => Buffer.from(b).toString();
 
-/** Waits until the device has received `n` requests (event-loop turns, no wall-clock threshold). */
-async function untilCalls(device: FakeDevice, n: number): Promise<void> {
-  while (device.calls.length < n) await new Promise((r) => setImmediate(r));
+/** Waits until the device has received `n` requests. */
+function untilCalls(device: FakeDevice, n: number): Promise<void> {
+  return until(() => device.calls.length >= n, `the device has ${n} request(s)`);
 }
 
 for (const gattClient of ['noble-hci', 'direct'] as const) {
@@ -250,7 +251,7 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
       await untilCalls(device, 1);
       ac.abort();
       await assert.rejects(pending, isCode('CANCELLED'));
-      while (!r.loader.bindings[0]!.stopped) await new Promise((res) => setImmediate(res));
+      await until(() => r.loader.bindings[0]!.stopped, 'noble is stopped');
       assert.deepEqual(device.closed, device.opened);
     });
 
@@ -260,7 +261,7 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
       const slow: Handler = async (endpoint, data) => {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
-        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+        await turns(5); // a slow device: a second request sent meanwhile would overlap this one
         inFlight--;
         return echo(endpoint, data, 0);
       };

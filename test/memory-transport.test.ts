@@ -15,6 +15,7 @@ import { DeviceFailure, type ProtocommDevice } from '../src/sim/protocomm.js';
 import { MemoryTransport } from '../src/transport/memory.js';
 import { HTTP_LIMITS } from '../src/transport/transport.js';
 import { isCode } from './helpers/rejects.js';
+import { until } from './helpers/settle.js';
 
 /** A device double that records what the transport does to it. */
 class FakeDevice implements ProtocommDevice {
@@ -74,7 +75,7 @@ void describe('MemoryTransport', () => {
     assert.deepEqual(device.opened, [], 'nothing reached the device');
     const during = new AbortController();
     const p = t.request('x', utf8('x'), { signal: during.signal });
-    await new Promise((r) => setImmediate(r));
+    await until(() => device.active === 1, 'the request reached the device');
     during.abort();
     await assert.rejects(p, isCode('CANCELLED', { endpoint: 'x' }));
   });
