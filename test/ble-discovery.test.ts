@@ -1,11 +1,9 @@
 /** Finding the device over fake bindings: exact name, prefix listing, address, nothing found, cancel. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EspProvError } from '../src/errors.js';
 import { discoverBleDevices, openBleTransport } from '../src/transport/ble.js';
 import { FakeDevice, model, rig } from './ble-fixtures.js';
-
-const isCode = (code: string) => (e: unknown) => e instanceof EspProvError && e.code === code;
+import { isCode } from './helpers/rejects.js';
 
 function field() {
   const device = new FakeDevice();
@@ -70,11 +68,7 @@ void describe('BLE discovery', () => {
     const r = rig(field(), {}, { scanTimeoutMs: 50 });
     await assert.rejects(
       openBleTransport({ ...r.options, serviceName: 'PROV_9' }),
-      (e: unknown) =>
-        isCode('DEVICE_NOT_FOUND')(e) &&
-        /PROV_9/.test((e as Error).message) &&
-        /within 50 ms/.test((e as Error).message) &&
-        /PROV_1 \(e4:65:b8:00:00:02, -40 dBm\)/.test((e as Error).message),
+      isCode('DEVICE_NOT_FOUND', [/PROV_9/, /within 50 ms/, /PROV_1 \(e4:65:b8:00:00:02, -40 dBm\)/]),
     );
     assert.equal(r.loader.bindings[0]!.stopped, true);
     assert.equal(r.loader.bindings[0]!.scanning, false);

@@ -4,7 +4,7 @@
  */
 import { discoverBleDevices, openBleTransport } from '../src/transport/ble.js';
 import { EspProvError } from '../src/errors.js';
-import { fakeNobleLoader } from '../src/sim/ble-fake-bindings.js';
+import { fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
 import { FakeDevice, model } from './ble-fixtures.js';
 
 const report = (o: unknown): void => void process.stderr.write(`${JSON.stringify(o)}\n`);

@@ -4,7 +4,7 @@
  */
 import { DeviceFailure, type ProtocommDevice } from '../src/protocol/device.js';
 import { BleGattModel, type BleGattModelOptions } from '../src/sim/ble-gatt-model.js';
-import { fakeNobleLoader, type FakeNobleBindingsOptions } from '../src/sim/ble-fake-bindings.js';
+import { fakeNobleLoader, type FakeNobleBindingsOptions } from '../src/testing/ble-fake-bindings.js';
 import type { BleTransportOptions } from '../src/transport/ble.js';
 
 export const STANDARD_ENDPOINTS = ['proto-ver', 'prov-session', 'prov-config', 'prov-scan', 'prov-ctrl', 'custom-data'];

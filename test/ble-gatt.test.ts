@@ -8,7 +8,7 @@ import {
   normalizeUuid,
   pickProvisioningService,
 } from '../src/transport/ble-gatt.js';
-import { EspProvError } from '../src/errors.js';
+import { isCode } from './helpers/rejects.js';
 
 void describe('UUID normalisation', () => {
   const cases: [string, string][] = [
@@ -23,11 +23,7 @@ void describe('UUID normalisation', () => {
     void it(`${input} → ${expected}`, () => assert.equal(normalizeUuid(input), expected));
   }
   for (const bad of ['', 'xyz', '021a9004-0382', '0'.repeat(33)]) {
-    void it(`refuses ${JSON.stringify(bad)}`, () =>
-      assert.throws(
-        () => normalizeUuid(bad),
-        (e: unknown) => e instanceof EspProvError && e.code === 'USAGE',
-      ));
+    void it(`refuses ${JSON.stringify(bad)}`, () => assert.throws(() => normalizeUuid(bad), isCode('USAGE')));
   }
   void it('dashes the canonical form', () =>
     assert.equal(dashedUuid('1775244D6B43439B877C060F2D9BED07'), '1775244d-6b43-439b-877c-060f2d9bed07'));
@@ -75,7 +71,6 @@ void describe('provisioning service choice', () => {
   const manager = { uuid: '1775244d6b43439b877c060f2d9bed07' };
   const legacy = { uuid: 'ffff' };
   const other = { uuid: '6e400001b5a3f393e0a9e50e24dcca9e' };
-  const code = (c: string) => (e: unknown) => e instanceof EspProvError && e.code === c;
 
   void it('takes the advertised service first', () => {
     assert.equal(pickProvisioningService([gap, other, example], ['6e400001b5a3f393e0a9e50e24dcca9e']), other);
@@ -89,13 +84,13 @@ void describe('provisioning service choice', () => {
     assert.equal(pickProvisioningService([gap, gatt, other], []), other);
   });
   void it('refuses to guess between several custom services', () => {
-    assert.throws(() => pickProvisioningService([gap, other, { uuid: 'aa'.repeat(16) }], []), code('UNSUPPORTED'));
+    assert.throws(() => pickProvisioningService([gap, other, { uuid: 'aa'.repeat(16) }], []), isCode('UNSUPPORTED'));
   });
   void it('names the services when none fits', () => {
     assert.throws(() => pickProvisioningService([gap, gatt], []), /00001800-0000-1000-8000-00805f9b34fb/);
   });
   void it('honours an explicit service UUID, and refuses a missing one', () => {
     assert.equal(pickProvisioningService([example, other], [], '6E400001-B5A3-F393-E0A9-E50E24DCCA9E'), other);
-    assert.throws(() => pickProvisioningService([example], [], manager.uuid), code('UNSUPPORTED'));
+    assert.throws(() => pickProvisioningService([example], [], manager.uuid), isCode('UNSUPPORTED'));
   });
 });

@@ -1,13 +1,11 @@
 /** Loading noble: missing package, adapter states per OS, adapter choice, noble's console output. */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { EspProvError } from '../src/errors.js';
 import { discoverBleDevices, openBleTransport } from '../src/transport/ble.js';
 import { captureNobleConsole, loadNoble, parseAdapter, type NobleLoader } from '../src/transport/ble-load.js';
-import { createFakeNoble, fakeNobleLoader } from '../src/sim/ble-fake-bindings.js';
+import { createFakeNoble, fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
 import { FakeDevice, model } from './ble-fixtures.js';
-
-const isCode = (code: string) => (e: unknown) => e instanceof EspProvError && e.code === code;
+import { isCode } from './helpers/rejects.js';
 
 void describe('loading noble', () => {
   void test('a missing @stoprocent/noble is TRANSPORT_UNAVAILABLE with the install command', async () => {
@@ -20,11 +18,7 @@ void describe('loading noble', () => {
       () => openBleTransport({ loader, serviceName: 'PROV_1' }),
       () => discoverBleDevices({ loader }),
     ]) {
-      await assert.rejects(
-        attempt(),
-        (e: unknown) =>
-          isCode('TRANSPORT_UNAVAILABLE')(e) && /npm install @stoprocent\/noble/.test((e as Error).message),
-      );
+      await assert.rejects(attempt(), isCode('TRANSPORT_UNAVAILABLE', /npm install @stoprocent\/noble/));
     }
     assert.equal(console.log, before, 'console restored');
   });
@@ -33,10 +27,7 @@ void describe('loading noble', () => {
     const loader: NobleLoader = () => Promise.reject(new Error('bluetooth_hci_socket.node: invalid ELF header'));
     await assert.rejects(
       discoverBleDevices({ loader, platform: 'linux' }),
-      (e: unknown) =>
-        isCode('TRANSPORT_UNAVAILABLE')(e) &&
-        /invalid ELF header/.test((e as Error).message) &&
-        /softap/.test((e as Error).message),
+      isCode('TRANSPORT_UNAVAILABLE', [/invalid ELF header/, /softap/]),
     );
   });
 
@@ -51,7 +42,7 @@ void describe('loading noble', () => {
       const fake = fakeNobleLoader({ peripherals: [], state: state as 'unsupported' });
       await assert.rejects(
         discoverBleDevices({ loader: fake.loader, platform, powerOnTimeoutMs: 10_000 }),
-        (e: unknown) => isCode('TRANSPORT_UNAVAILABLE')(e) && advice.test((e as Error).message),
+        isCode('TRANSPORT_UNAVAILABLE', advice),
       );
       assert.equal(fake.bindings[0]!.stopped, true);
     });
@@ -61,8 +52,7 @@ void describe('loading noble', () => {
     const fake = fakeNobleLoader({ peripherals: [], state: 'poweredOff' });
     await assert.rejects(
       discoverBleDevices({ loader: fake.loader, platform: 'win32', powerOnTimeoutMs: 30 }),
-      (e: unknown) =>
-        isCode('TRANSPORT_UNAVAILABLE')(e) && /not ready after 30 ms.*Settings > Bluetooth/.test((e as Error).message),
+      isCode('TRANSPORT_UNAVAILABLE', /not ready after 30 ms.*Settings > Bluetooth/),
     );
     assert.equal(fake.bindings[0]!.stopped, true);
   });

@@ -9,6 +9,7 @@ import { BleGattModel, type BleGattLink, type SimBleStack } from '../src/sim/ble
 import { ATT } from '../src/sim/ble-att-server.js';
 import { le16 } from '../src/sim/ble-att-table.js';
 import { FakeDevice, echo, failing, type Handler } from './ble-fixtures.js';
+import { until } from './helpers/settle.js';
 
 type Event = { pdu: Uint8Array } | { disconnect: number };
 
@@ -235,7 +236,7 @@ void describe('BLE GATT model', () => {
     const { m, handleOf, device } = setup('nimble', pending);
     const link = m.connect();
     const outcome = exchange(link, write(handleOf('custom-data'), Uint8Array.of(1)));
-    while (device.calls.length === 0) await new Promise((r) => setImmediate(r));
+    await until(() => device.calls.length > 0, 'the device has the request');
     m.disconnectAll();
     assert.deepEqual(await outcome, { disconnect: 0x08 });
     assert.deepEqual(device.closed, device.opened);

@@ -5,20 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EspProvError } from '../src/errors.js';
 import { openBleTransport, BLE_STACK_LIMITS, type BleTransport } from '../src/transport/ble.js';
 import { DeviceFailure } from '../src/protocol/device.js';
 import type { BleGattModel } from '../src/sim/ble-gatt-model.js';
 import { ATT } from '../src/sim/ble-att-server.js';
 import { FakeDevice, echo, failing, hanging, model, rig, type Handler } from './ble-fixtures.js';
+import { isCode } from './helpers/rejects.js';
+import { turns, until } from './helpers/settle.js';
 
-const isCode = (code: string) => (e: unknown) => e instanceof EspProvError && e.code === code;
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
 const text = (b: Uint8Array) => Buffer.from(b).toString();
 
-/** Waits until the device has received `n` requests (event-loop turns, no wall-clock threshold). */
-async function untilCalls(device: FakeDevice, n: number): Promise<void> {
-  while (device.calls.length < n) await new Promise((r) => setImmediate(r));
+/** Waits until the device has received `n` requests. */
+function untilCalls(device: FakeDevice, n: number): Promise<void> {
+  return until(() => device.calls.length >= n, `the device has ${n} request(s)`);
 }
 
 for (const gattClient of ['noble-hci', 'direct'] as const) {
@@ -56,10 +56,7 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
         // The echo names the endpoint the device received it on: the right characteristic was used.
         assert.equal(text(await t.request(e, Buffer.from('x'))), `${e}:x`);
       }
-      await assert.rejects(
-        t.request('extra', Buffer.from('x')),
-        (e: unknown) => isCode('UNSUPPORTED')(e) && /it has: .*prov-session/.test((e as Error).message),
-      );
+      await assert.rejects(t.request('extra', Buffer.from('x')), isCode('UNSUPPORTED', /it has: .*prov-session/));
       await t.close();
     });
 
@@ -76,10 +73,7 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
       const { t } = await open(model(new FakeDevice(echo, ['proto-ver', 'prov-session'])));
       await assert.rejects(
         t.request('prov-scan', Buffer.from('x')),
-        (e: unknown) =>
-          isCode('UNSUPPORTED')(e) &&
-          (e as EspProvError).endpoint === 'prov-scan' &&
-          /prov-session, proto-ver|proto-ver, prov-session/.test((e as Error).message),
+        isCode('UNSUPPORTED', { endpoint: 'prov-scan', message: /prov-session, proto-ver|proto-ver, prov-session/ }),
       );
       await t.close();
     });
@@ -138,17 +132,14 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
       size = 500;
       await assert.rejects(
         t.request('prov-session', Buffer.from('b')),
-        (e: unknown) => isCode('UNSUPPORTED')(e) && (e as EspProvError).details?.['staleResponse'] === true,
+        isCode('UNSUPPORTED', { details: { staleResponse: true } }),
       );
       // Elsewhere too: the answer to a different request cannot be byte-identical to the previous one unless
       // the device could not store it. A stale answer is an error with its reason, never an answer.
       size = 10;
       await t.request('custom-data', Buffer.from('a'));
       size = 500;
-      await assert.rejects(
-        t.request('custom-data', Buffer.from('b')),
-        (e: unknown) => isCode('UNSUPPORTED')(e) && /481 bytes/.test((e as EspProvError).message),
-      );
+      await assert.rejects(t.request('custom-data', Buffer.from('b')), isCode('UNSUPPORTED', /481 bytes/));
       assert.deepEqual(warnings, []);
       await t.close();
     });
@@ -206,16 +197,16 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
       const { t } = await open(m, { stack: 'nimble' });
       await assert.rejects(
         t.request('prov-session', Buffer.from('bad')),
-        (e: unknown) =>
-          isCode('CONNECTION_LOST')(e) &&
-          (e as EspProvError).endpoint === 'prov-session' &&
-          (e as EspProvError).details?.['attError'] === 0x04 &&
-          /wrong PoP or password/.test((e as Error).message),
+        isCode('CONNECTION_LOST', {
+          endpoint: 'prov-session',
+          details: { attError: 0x04 },
+          message: /wrong PoP or password/,
+        }),
       );
       // The same for a long (prepare/execute) write.
       await assert.rejects(
         t.request('prov-session', bytes(406)),
-        (e: unknown) => (e as EspProvError).details?.['attError'] === 4,
+        isCode('CONNECTION_LOST', { details: { attError: 0x04 } }),
       );
       device.handler = echo;
       assert.equal(text(await t.request('proto-ver', Buffer.from('v'))), 'proto-ver:v');
@@ -231,7 +222,7 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
         const { t } = await open(m);
         await assert.rejects(
           t.request('prov-session', bytes(size)),
-          (e: unknown) => isCode('CONNECTION_LOST')(e) && (e as EspProvError).details?.['attError'] === undefined,
+          isCode('CONNECTION_LOST', { details: { attError: undefined } }),
         );
         assert.deepEqual(device.closed, device.opened, 'the device closed its session');
         device.handler = echo;
@@ -255,10 +246,7 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
         const pending = t.request('prov-config', Buffer.from('x'), { timeoutMs: 60_000 });
         await untilCalls(device, 1);
         m.disconnectAll(0x08);
-        await assert.rejects(
-          pending,
-          (e: unknown) => isCode('CONNECTION_LOST')(e) && /out of range/.test((e as Error).message),
-        );
+        await assert.rejects(pending, isCode('CONNECTION_LOST', /out of range/));
         await t.close();
       },
     );
@@ -295,7 +283,7 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
       await untilCalls(device, 1);
       ac.abort();
       await assert.rejects(pending, isCode('CANCELLED'));
-      while (!r.loader.bindings[0]!.stopped) await new Promise((res) => setImmediate(res));
+      await until(() => r.loader.bindings[0]!.stopped, 'noble is stopped');
       assert.deepEqual(device.closed, device.opened);
     });
 
@@ -305,7 +293,7 @@ for (const gattClient of ['noble-hci', 'direct'] as const) {
       const slow: Handler = async (endpoint, data) => {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
-        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+        await turns(5); // a slow device: a second request sent meanwhile would overlap this one
         inFlight--;
         return echo(endpoint, data, 0);
       };

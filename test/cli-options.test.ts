@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { EspProvError } from '../src/errors.js';
 import type { AccessPoint } from '../src/endpoints/scan.js';
 import { displayBytes, parseDuration, responseText, signalLevel, ssidText } from '../src/cli/format.js';
 import { parseArgv, type ProvisionArgs } from '../src/cli/options.js';
@@ -17,6 +16,7 @@ import { accessPointChoices, groupAccessPoints, validatePassphrase } from '../sr
 import { parseQrPayload, qrSecurityHint } from '../src/cli/qr-payload.js';
 import { Redactor } from '../src/cli/redact.js';
 import { missing, resolveSecret, StdinOnce } from '../src/cli/secrets.js';
+import { isCode } from './helpers/rejects.js';
 
 function provision(argv: string[], env: Record<string, string> = {}): ProvisionArgs {
   const r = parseArgv(argv, env);
@@ -26,10 +26,7 @@ function provision(argv: string[], env: Record<string, string> = {}): ProvisionA
 }
 
 function usage(argv: string[], pattern: RegExp): void {
-  assert.throws(
-    () => parseArgv(argv, {}),
-    (e: unknown) => e instanceof EspProvError && e.code === 'USAGE' && e.exitCode === 2 && pattern.test(e.message),
-  );
+  assert.throws(() => parseArgv(argv, {}), isCode('USAGE', { exitCode: 2, message: pattern }));
 }
 
 void describe('esp_prov spellings and kebab-case', () => {
@@ -169,7 +166,7 @@ void describe('environment and file sources', () => {
     );
     await assert.rejects(
       resolveSecret({ ...base, file: '/nonexistent/x' }, 'the PoP', undefined, once),
-      (e: unknown) => e instanceof EspProvError && e.code === 'USAGE' && /nonexistent.*ENOENT/.test(e.message),
+      isCode('USAGE', /nonexistent.*ENOENT/),
     );
   });
 
@@ -303,11 +300,7 @@ void describe('QR payload', () => {
   });
   void it('rejects what is not a payload', () => {
     for (const bad of ['', 'hello', '[1]', '{"transport":"zigbee"}', '{"name":5}', 'https://x/?data=notjson']) {
-      assert.throws(
-        () => parseQrPayload(bad),
-        (e: unknown) => e instanceof EspProvError && e.code === 'USAGE',
-        bad,
-      );
+      assert.throws(() => parseQrPayload(bad), isCode('USAGE', { message: /./ }), bad);
     }
   });
 });

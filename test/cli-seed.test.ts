@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
 import { run, type CliIo } from '../src/cli/main.js';
 import { toAccessPoint } from '../src/sim/access-points.js';
-import { fakeNobleLoader } from '../src/sim/ble-fake-bindings.js';
+import { fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
 import { BleGattModel } from '../src/sim/ble-gatt-model.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { SimSecurity } from '../src/sim/options.js';

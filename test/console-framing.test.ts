@@ -17,6 +17,7 @@ import {
   type ConsoleOutcome,
   type ConsoleToken,
 } from '../src/transport/console-framing.js';
+import { isCode } from './helpers/rejects.js';
 
 /** Device output shaped like a real capture: coloured logs, CRLF and LF endings, echo, prompts, a UTF-8 byte. */
 const TRANSCRIPT =
@@ -82,18 +83,14 @@ describe('command lines and the 256-byte limit', () => {
     assert.equal(consoleLineLength('prov-config', 12345, 118), 255);
     assert.throws(
       () => buildConsoleLine('prov-session', 12345, new Uint8Array(n + 1)),
-      (e: unknown) => e instanceof EspProvError && e.code === 'UNSUPPORTED' && /256-byte lines/.test(e.message),
+      isCode('UNSUPPORTED', /256-byte lines/),
     );
   });
 
   it('Security 2 (406-byte first message) is refused with the reason', () => {
     assert.throws(
       () => buildConsoleLine('prov-session', 1, new Uint8Array(406)),
-      (e: unknown) =>
-        e instanceof EspProvError &&
-        e.code === 'UNSUPPORTED' &&
-        e.endpoint === 'prov-session' &&
-        e.message.includes('Security 2 cannot run over the console scheme'),
+      isCode('UNSUPPORTED', { endpoint: 'prov-session', message: /Security 2 cannot run over the console scheme/ }),
     );
   });
 

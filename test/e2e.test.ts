@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
-import { EspProvError, type ErrorCode } from '../src/errors.js';
 import { connect } from '../src/provision/connect.js';
 import type { ProvisionEvent } from '../src/provision/events.js';
 import { provision } from '../src/provision/flow.js';
@@ -16,8 +15,7 @@ import { Sec2Client } from '../src/security/sec2.js';
 import { generateSec2Credentials } from '../src/security/credentials.js';
 import { sha512 } from '../src/security/srp.js';
 import { QUICK_CLIENT, RIG_KINDS, SEC, rig, ssidText } from './helpers/e2e.js';
-
-const code = (c: ErrorCode) => (e: unknown) => e instanceof EspProvError && e.code === c;
+import { isCode } from './helpers/rejects.js';
 
 for (const kind of RIG_KINDS) {
   describe(`end to end over ${kind}`, { timeout: 60_000 }, () => {
@@ -117,7 +115,7 @@ for (const kind of RIG_KINDS) {
         try {
           await assert.rejects(
             provision({ ...QUICK_CLIENT, transport: r.transport, security: SEC.sec2p1.client, wifi }),
-            code(c),
+            isCode(c),
           );
         } finally {
           await r.close();
@@ -157,8 +155,8 @@ for (const kind of RIG_KINDS) {
       const r = await rig(kind, SEC.sec1.device);
       try {
         const conn = await connect({ ...QUICK_CLIENT, transport: r.transport, security: SEC.sec1.client });
-        await assert.rejects(sendCtrl(conn.session, 'wifi-reprov'), code('DEVICE_STATUS'));
-        await assert.rejects(sendCtrl(conn.session, 'wifi-reset'), code('DEVICE_STATUS'));
+        await assert.rejects(sendCtrl(conn.session, 'wifi-reprov'), isCode('DEVICE_STATUS'));
+        await assert.rejects(sendCtrl(conn.session, 'wifi-reset'), isCode('DEVICE_STATUS'));
       } finally {
         await r.close();
       }
@@ -181,7 +179,7 @@ for (const kind of RIG_KINDS) {
               security: client,
               wifi: { ssid: utf8('HomeNetwork'), passphrase: utf8('correct-horse-battery') },
             }),
-            code('HANDSHAKE_FAILED'),
+            isCode('HANDSHAKE_FAILED'),
           );
           assert.deepEqual([...new Set(endpoints)].sort(), ['proto-ver', 'prov-session']);
         } finally {
@@ -196,7 +194,7 @@ for (const kind of RIG_KINDS) {
       try {
         await assert.rejects(
           connect({ ...QUICK_CLIENT, transport: r.transport, security: SEC.sec2p1.client }),
-          code('HANDSHAKE_FAILED'),
+          isCode('HANDSHAKE_FAILED'),
         );
       } finally {
         await r.close();
@@ -229,7 +227,7 @@ for (const kind of RIG_KINDS) {
     test('missing secrets are asked for, or MISSING_INPUT when nobody can answer', async () => {
       const r = await rig(kind, SEC.sec2p1.device);
       try {
-        await assert.rejects(connect({ ...QUICK_CLIENT, transport: r.transport }), code('MISSING_INPUT'));
+        await assert.rejects(connect({ ...QUICK_CLIENT, transport: r.transport }), isCode('MISSING_INPUT'));
         const asked: string[] = [];
         const conn = await connect({
           ...QUICK_CLIENT,
@@ -271,7 +269,7 @@ for (const kind of RIG_KINDS) {
             security: { pop: 'abcd1234' },
             thread: { dataset: fromHex('0003000014020811111111222222220510fedcba9876543210fedcba9876543210010242') },
           }),
-          code('THREAD_DATASET_INVALID'),
+          isCode('THREAD_DATASET_INVALID'),
         );
       } finally {
         await r.close();

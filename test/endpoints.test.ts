@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
-import { EspProvError, type ErrorCode } from '../src/errors.js';
 import { applyWifiConfig, getWifiStatus, setWifiConfig } from '../src/endpoints/config.js';
 import { sendCtrl } from '../src/endpoints/ctrl.js';
 import { scanPageSize, scanResults, scanWifi, startScan } from '../src/endpoints/scan.js';
@@ -13,6 +12,7 @@ import { getThreadStatus, setThreadDataset } from '../src/endpoints/thread.js';
 import { buildThreadDataset, parseThreadDataset } from '../src/endpoints/thread-dataset.js';
 import { authModeName } from '../src/endpoints/wifi-auth.js';
 import type { EndpointCaller } from '../src/session/session.js';
+import { isCode } from './helpers/rejects.js';
 
 class FakeDevice implements EndpointCaller {
   readonly sent: string[] = [];
@@ -29,8 +29,6 @@ class FakeDevice implements EndpointCaller {
   }
 }
 
-const code = (c: ErrorCode) => (e: unknown) => e instanceof EspProvError && e.code === c;
-
 describe('prov-config (§3.4, §3.12)', () => {
   test('SetConfig images, with and without passphrase', async () => {
     const d = new FakeDevice(['08036a00', '08036a00']);
@@ -42,20 +40,20 @@ describe('prov-config (§3.4, §3.12)', () => {
     ]);
   });
   test('SetConfig InvalidArgument is the device saying no', async () => {
-    await assert.rejects(setWifiConfig(new FakeDevice(['08036a020804']), { ssid: utf8('x') }), code('DEVICE_STATUS'));
+    await assert.rejects(setWifiConfig(new FakeDevice(['08036a020804']), { ssid: utf8('x') }), isCode('DEVICE_STATUS'));
   });
   test('client-side limits', async () => {
     const d = new FakeDevice([]);
-    await assert.rejects(setWifiConfig(d, { ssid: new Uint8Array(33) }), code('USAGE'));
-    await assert.rejects(setWifiConfig(d, { ssid: utf8('a'), passphrase: new Uint8Array(64) }), code('USAGE'));
-    await assert.rejects(setWifiConfig(d, { ssid: utf8('a'), bssid: new Uint8Array(5) }), code('USAGE'));
+    await assert.rejects(setWifiConfig(d, { ssid: new Uint8Array(33) }), isCode('USAGE'));
+    await assert.rejects(setWifiConfig(d, { ssid: utf8('a'), passphrase: new Uint8Array(64) }), isCode('USAGE'));
+    await assert.rejects(setWifiConfig(d, { ssid: utf8('a'), bssid: new Uint8Array(5) }), isCode('USAGE'));
     assert.equal(d.sent.length, 0);
   });
   test('ApplyConfig image and refusal', async () => {
     const d = new FakeDevice(['08057a00', '08057a020805']);
     await applyWifiConfig(d);
     assert.equal(d.sent[0], '0804');
-    await assert.rejects(applyWifiConfig(d), code('DEVICE_STATUS'));
+    await assert.rejects(applyWifiConfig(d), isCode('DEVICE_STATUS'));
   });
   test('GetStatus decodes every state', async () => {
     const d = new FakeDevice([
@@ -88,7 +86,7 @@ describe('prov-config (§3.4, §3.12)', () => {
       ['ffffffff', 'DECODE_FAILED'],
       ['08015a0a10', 'DECODE_FAILED'], // truncated
     ] as const) {
-      await assert.rejects(getWifiStatus(new FakeDevice([hex])), code(c), hex);
+      await assert.rejects(getWifiStatus(new FakeDevice([hex])), isCode(c), hex);
     }
   });
 });
@@ -124,8 +122,8 @@ describe('prov-scan (§3.5, §5.1)', () => {
     assert.equal(scanPageSize({ limits: { maxRequestBytes: 4096, maxResponseBytes: 65536 }, overheadBytes: 16 }), 255);
   });
   test('fewer entries than asked, or a non-Success envelope, are errors', async () => {
-    await assert.rejects(scanResults(new FakeDevice(['08057a27' + entry]), 0, 2), code('DECODE_FAILED'));
-    await assert.rejects(startScan(new FakeDevice(['080110055a00'])), code('DEVICE_STATUS'));
+    await assert.rejects(scanResults(new FakeDevice(['08057a27' + entry]), 0, 2), isCode('DECODE_FAILED'));
+    await assert.rejects(startScan(new FakeDevice(['080110055a00'])), isCode('DEVICE_STATUS'));
   });
 });
 
@@ -134,7 +132,7 @@ describe('prov-ctrl (§3.6, §5.5)', () => {
     const d = new FakeDevice(['08026200', '08047200', '080210056200']);
     await sendCtrl(d, 'wifi-reset');
     await sendCtrl(d, 'wifi-reprov');
-    await assert.rejects(sendCtrl(d, 'wifi-reset'), code('DEVICE_STATUS'));
+    await assert.rejects(sendCtrl(d, 'wifi-reset'), isCode('DEVICE_STATUS'));
     assert.deepEqual(d.sent, ['0801', '0803', '0801']);
   });
   test('Thread variants use the netprov numbers', async () => {
@@ -164,9 +162,9 @@ describe('Thread (§5.9)', () => {
     );
     assert.throws(
       () => buildThreadDataset({ channel: 11, panId: 1, extPanId: new Uint8Array(7), networkKey: new Uint8Array(16) }),
-      code('USAGE'),
+      isCode('USAGE'),
     );
-    assert.throws(() => parseThreadDataset(fromHex('0003000014020811')), code('USAGE'));
+    assert.throws(() => parseThreadDataset(fromHex('0003000014020811')), isCode('USAGE'));
   });
   test('SetThreadConfig image and status decoding', async () => {
     const d = new FakeDevice([

@@ -8,13 +8,14 @@ import { describe, it } from 'node:test';
 import { utf8 } from '../src/bytes.js';
 import { applyWifiConfig, getWifiStatus, setWifiConfig } from '../src/endpoints/config.js';
 import { scanWifi } from '../src/endpoints/scan.js';
-import { EspProvError } from '../src/errors.js';
 import { Sec2Client } from '../src/security/sec2.js';
 import { Session } from '../src/session/session.js';
 import { SimDevice } from '../src/sim/device.js';
 import { DeviceFailure, type ProtocommDevice } from '../src/protocol/device.js';
 import { MemoryTransport } from '../src/transport/memory.js';
 import { HTTP_LIMITS } from '../src/transport/transport.js';
+import { isCode } from './helpers/rejects.js';
+import { until } from './helpers/settle.js';
 
 /** A device double that records what the transport does to it. */
 class FakeDevice implements ProtocommDevice {
@@ -48,25 +49,19 @@ class FakeDevice implements ProtocommDevice {
 const never = (_e: string, _d: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> =>
   new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error)));
 
-function isCode(code: string, endpoint?: string) {
-  return (e: unknown): boolean =>
-    e instanceof EspProvError && e.code === code && (endpoint === undefined || e.endpoint === endpoint);
-}
-
 void describe('MemoryTransport', () => {
   void it('a device failure is CONNECTION_LOST naming the endpoint', async () => {
     const t = new MemoryTransport(new FakeDevice(() => Promise.reject(new DeviceFailure('handler failed'))));
-    await assert.rejects(t.request('prov-config', utf8('x')), (e: unknown) => {
-      assert.ok(isCode('CONNECTION_LOST', 'prov-config')(e));
-      assert.match((e as Error).message, /prov-config.*handler failed/);
-      return true;
-    });
+    await assert.rejects(
+      t.request('prov-config', utf8('x')),
+      isCode('CONNECTION_LOST', { endpoint: 'prov-config', message: /prov-config.*handler failed/ }),
+    );
   });
 
   void it('a missed deadline is TIMEOUT, and the device sees its request aborted', async () => {
     const device = new FakeDevice(never);
     const t = new MemoryTransport(device, { timeoutMs: 5 });
-    await assert.rejects(t.request('prov-scan', utf8('x')), isCode('TIMEOUT', 'prov-scan'));
+    await assert.rejects(t.request('prov-scan', utf8('x')), isCode('TIMEOUT', { endpoint: 'prov-scan' }));
     assert.equal(device.lastSignal?.aborted, true);
     await assert.rejects(t.request('prov-scan', utf8('x'), { timeoutMs: 3 }), isCode('TIMEOUT'));
   });
@@ -76,13 +71,13 @@ void describe('MemoryTransport', () => {
     const t = new MemoryTransport(device);
     const pre = new AbortController();
     pre.abort();
-    await assert.rejects(t.request('x', utf8('x'), { signal: pre.signal }), isCode('CANCELLED', 'x'));
+    await assert.rejects(t.request('x', utf8('x'), { signal: pre.signal }), isCode('CANCELLED', { endpoint: 'x' }));
     assert.deepEqual(device.opened, [], 'nothing reached the device');
     const during = new AbortController();
     const p = t.request('x', utf8('x'), { signal: during.signal });
-    await new Promise((r) => setImmediate(r));
+    await until(() => device.active === 1, 'the request reached the device');
     during.abort();
-    await assert.rejects(p, isCode('CANCELLED', 'x'));
+    await assert.rejects(p, isCode('CANCELLED', { endpoint: 'x' }));
   });
 
   void it('refuses empty and oversized requests, and oversized responses', async () => {
@@ -92,7 +87,7 @@ void describe('MemoryTransport', () => {
     await assert.rejects(t.request('x', new Uint8Array(0)), isCode('INTERNAL'));
     await assert.rejects(t.request('x', new Uint8Array(5)), isCode('UNSUPPORTED'));
     // The device answered more than it can send: out of protocol, like any malformed answer.
-    await assert.rejects(t.request('x', new Uint8Array(4)), isCode('DECODE_FAILED', 'x'));
+    await assert.rejects(t.request('x', new Uint8Array(4)), isCode('DECODE_FAILED', { endpoint: 'x' }));
     await assert.rejects(t.request('x', utf8('a'), { timeoutMs: 0 }), isCode('USAGE'));
     assert.deepEqual(new MemoryTransport(new FakeDevice(never)).limits, HTTP_LIMITS);
   });
@@ -161,7 +156,7 @@ void describe('MemoryTransport', () => {
     }
     assert.equal(status.ip, '192.168.1.100');
     assert.equal((await device.stopped).reason, 'provisioned');
-    await assert.rejects(getWifiStatus(session), isCode('CONNECTION_LOST', 'prov-config'));
+    await assert.rejects(getWifiStatus(session), isCode('CONNECTION_LOST', { endpoint: 'prov-config' }));
     await transport.close();
   });
 });

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
-import { EspProvError } from '../src/errors.js';
 import { applyWifiConfig, getWifiStatus, setWifiConfig, type WifiStatus } from '../src/endpoints/config.js';
 import { callCustomEndpoint } from '../src/endpoints/custom.js';
 import { scanWifi } from '../src/endpoints/scan.js';
@@ -27,6 +26,7 @@ import { Session, readDeviceInfo } from '../src/session/session.js';
 import { chooseSecurity, versionMatches } from '../src/session/version.js';
 import { ReplayTransport } from './helpers/replay-transport.js';
 import { loadVectors, type Vector } from './helpers/vectors.js';
+import { isCode } from './helpers/rejects.js';
 
 const vectors = loadVectors();
 
@@ -90,10 +90,7 @@ describe('replay of recorded sessions (client side, byte for byte)', () => {
       const session = new Session({ transport: t, security: clientSecurity(v, patchLevel) });
 
       if (v.esp_prov_error?.includes('establishing session')) {
-        await assert.rejects(
-          session.establish(),
-          (e: unknown) => e instanceof EspProvError && e.code === 'HANDSHAKE_FAILED',
-        );
+        await assert.rejects(session.establish(), isCode('HANDSHAKE_FAILED'));
         assert.equal(session.established, false);
         return;
       }
@@ -121,10 +118,7 @@ describe('replay of recorded sessions (client side, byte for byte)', () => {
         assert.equal(toHex(dataset), i.thread_dataset_tlvs_sent_hex);
         await setThreadDataset(session, dataset);
         if (v.name.includes('invalid')) {
-          await assert.rejects(
-            applyThreadConfig(session),
-            (e: unknown) => e instanceof EspProvError && e.code === 'THREAD_DATASET_INVALID',
-          );
+          await assert.rejects(applyThreadConfig(session), isCode('THREAD_DATASET_INVALID'));
           return;
         }
         await applyThreadConfig(session);

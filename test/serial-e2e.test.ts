@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromUtf8, utf8 } from '../src/bytes.js';
-import { EspProvError } from '../src/errors.js';
+import { isCode, rejectsWith } from './helpers/rejects.js';
 import { provision } from '../src/provision/flow.js';
 import { serveConsoleOnPty, type ConsolePty } from '../src/sim/console-pty.js';
 import { SimDevice } from '../src/sim/device.js';
@@ -21,16 +21,6 @@ async function withPty<T>(options: SimDeviceOptions, run: (pty: ConsolePty) => P
   } finally {
     await pty.close();
   }
-}
-
-async function rejection(p: Promise<unknown>): Promise<EspProvError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof EspProvError, String(e));
-    return e;
-  }
-  assert.fail('expected a rejection');
 }
 
 describe('serial transport end to end (SimDevice on a PTY)', () => {
@@ -61,10 +51,9 @@ describe('serial transport end to end (SimDevice on a PTY)', () => {
     await withPty({ security: { version: 1, pop: utf8('abcd1234') } }, async (pty) => {
       const transport = await openSerialTransport({ path: pty.path });
       try {
-        const e = await rejection(provision({ transport, security: { pop: 'wrong' }, network: 'none' }));
-        assert.equal(e.code, 'HANDSHAKE_FAILED');
-        assert.equal((e.cause as EspProvError).code, 'CONNECTION_LOST');
-        assert.equal((e.cause as EspProvError).endpoint, 'prov-session');
+        await rejectsWith(provision({ transport, security: { pop: 'wrong' }, network: 'none' }), 'HANDSHAKE_FAILED', {
+          cause: isCode('CONNECTION_LOST', { endpoint: 'prov-session' }),
+        });
       } finally {
         await transport.close();
       }
@@ -75,11 +64,11 @@ describe('serial transport end to end (SimDevice on a PTY)', () => {
     await withPty({}, async (pty) => {
       const transport = await openSerialTransport({ path: pty.path });
       try {
-        const e = await rejection(
+        await rejectsWith(
           provision({ transport, security: { username: 'wifiprov', password: 'abcd1234' }, network: 'none' }),
+          'UNSUPPORTED',
+          { endpoint: 'prov-session' },
         );
-        assert.equal(e.code, 'UNSUPPORTED');
-        assert.equal(e.endpoint, 'prov-session');
       } finally {
         await transport.close();
       }

@@ -9,6 +9,7 @@ import type { ClientSecurity } from '../src/security/scheme.js';
 import { ManualClock } from '../src/sim/clock.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { SimDeviceOptions } from '../src/sim/options.js';
+import { settle } from './helpers/settle.js';
 
 /** Short simulated delays: tests advance a ManualClock, so these only set the order of events. */
 export const FAST: SimDeviceOptions = {
@@ -38,20 +39,6 @@ export function makeDevice(options: SimDeviceOptions = {}): { device: SimDevice;
   const clock = new ManualClock();
   const device = new SimDevice({ security: { version: 0 }, random: counterRandom(), ...FAST, ...options, clock });
   return { device, clock };
-}
-
-/** Awaits `p`, moving device time forward in small steps while it is pending (blocking scans wait on it). */
-export async function settle<T>(clock: ManualClock, p: Promise<T>, stepMs = 5): Promise<T> {
-  let done = false;
-  void p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  for (let i = 0; i < 100_000 && !done; i++) {
-    await new Promise((r) => setImmediate(r));
-    if (!done) clock.advance(stepMs);
-  }
-  return p;
 }
 
 export class TestClient {

@@ -20,6 +20,7 @@ import { SimDevice } from '../src/sim/device.js';
 import type { SimDeviceOptions, SimSecurity } from '../src/sim/options.js';
 import { DeviceFailure } from '../src/protocol/device.js';
 import { loadVectors, type Vector } from './helpers/vectors.js';
+import { settle } from './helpers/settle.js';
 
 const SESSION = 7;
 
@@ -94,20 +95,6 @@ function wifiExampleSalt(): { salt: Uint8Array; verifier: Uint8Array } {
   return { salt: fromHex(v.inputs.device_sec2_salt_hex!), verifier: fromHex(v.inputs.device_sec2_verifier_hex!) };
 }
 
-/** Waits for `p` while moving device time forward in small steps (blocking scans wait on the clock). */
-async function settle<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
-  let done = false;
-  void p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  for (let i = 0; i < 100_000 && !done; i++) {
-    await new Promise((r) => setImmediate(r));
-    if (!done) clock.advance(10);
-  }
-  return p;
-}
-
 const vectors = loadVectors();
 
 void describe('SimDevice replays every recorded firmware session byte for byte', () => {
@@ -124,10 +111,10 @@ void describe('SimDevice replays every recorded firmware session byte for byte',
         const where = `exchange #${i} (${ex.endpoint} ${ex.request_plain_hex ?? ex.request_hex})`;
         const pending = device.handle(ex.endpoint, SESSION, fromHex(ex.request_hex));
         if (ex.response_hex === null || ex.response_hex === undefined) {
-          await assert.rejects(settle(clock, pending), DeviceFailure, `${where}: the firmware sent no response`);
+          await assert.rejects(settle(clock, pending, 10), DeviceFailure, `${where}: the firmware sent no response`);
           continue;
         }
-        const response = await settle(clock, pending);
+        const response = await settle(clock, pending, 10);
         assert.equal(toHex(response), ex.response_hex, `${where}: response differs from the firmware's`);
       }
       assert.deepEqual(unused(), [], 'the firmware drew randomness the simulator never asked for');

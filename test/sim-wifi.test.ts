@@ -9,7 +9,8 @@ import { toHex, utf8 } from '../src/bytes.js';
 import { loadAccessPoints } from '../src/sim/access-points.js';
 import { DEFAULT_ACCESS_POINTS } from '../src/sim/default-aps.js';
 import { DeviceFailure } from '../src/protocol/device.js';
-import { makeDevice, settle, TestClient } from './sim-harness.js';
+import { makeDevice, TestClient } from './sim-harness.js';
+import { settle } from './helpers/settle.js';
 
 type Opts = Parameters<typeof makeDevice>[0];
 

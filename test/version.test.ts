@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { utf8 } from '../src/bytes.js';
-import { EspProvError } from '../src/errors.js';
 import { chooseSecurity, parseDeviceInfo, versionMatches } from '../src/session/version.js';
+import { isCode } from './helpers/rejects.js';
 
 const idf55Sec2 =
   '{\n\t"prov":\t{\n\t\t"ver":\t"v1.1",\n\t\t"sec_ver":\t2,\n\t\t"sec_patch_ver":\t1,\n\t\t"cap":\t["wifi_scan"]\n\t}\n}';
@@ -52,10 +52,7 @@ test('legacy plain version strings and garbage: the user must name the scheme', 
     const info = parseDeviceInfo(utf8(text));
     assert.equal(info.manager, false);
     assert.equal(info.version, version);
-    assert.throws(
-      () => chooseSecurity(info),
-      (e: unknown) => e instanceof EspProvError && e.code === 'MISSING_INPUT',
-    );
+    assert.throws(() => chooseSecurity(info), isCode('MISSING_INPUT'));
     assert.equal(chooseSecurity(info, 1).version, 1);
   }
   assert.ok(versionMatches(parseDeviceInfo(utf8('V0.1')), 'v0.1'));

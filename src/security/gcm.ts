@@ -16,8 +16,10 @@ export type PatchLevel = 0 | 1;
 
 export class GcmChannel {
   readonly patchLevel: PatchLevel;
+  /** Held (not copied) so that wipe() zeroes the caller's key buffer too. */
   readonly #key: Uint8Array;
   readonly #iv: Uint8Array;
+  #wiped = false;
 
   /** `nonce` is the device_nonce of Response1: 16 bytes at patch 0, 12 bytes at patch 1. */
   constructor(key: Uint8Array, nonce: Uint8Array) {
@@ -39,7 +41,15 @@ export class GcmChannel {
     return this.patchLevel === 1 ? new DataView(this.#iv.buffer).getUint32(8) : undefined;
   }
 
+  /** Zeroes the key and IV; encrypt/decrypt throw afterwards. */
+  wipe(): void {
+    this.#key.fill(0);
+    this.#iv.fill(0);
+    this.#wiped = true;
+  }
+
   #checkCounter(): void {
+    if (this.#wiped) throw new EspProvError('INTERNAL', 'the Security 2 session was closed and its key wiped');
     // The device refuses to use counter 0 (it wrapped after 2^32 operations): a new handshake is needed.
     if (this.patchLevel === 1 && this.counter === 0) {
       throw new EspProvError('DECRYPT_FAILED', 'GCM nonce counter exhausted; start a new session');

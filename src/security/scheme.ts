@@ -34,4 +34,10 @@ export interface ClientSecurity {
   decrypt(ciphertext: Uint8Array): Uint8Array;
   /** Non-fatal observations for logs (e.g. sec_patch_ver disagreeing with the nonce length). */
   readonly warnings: readonly string[];
+  /**
+   * Ends the session for good (Session.close calls it): fills the key buffers this scheme holds with zeros, and
+   * later start/next/encrypt/decrypt throw INTERNAL. BigInt intermediates and the copies node:crypto keeps in
+   * its cipher contexts cannot be zeroed from JavaScript; they are only dropped.
+   */
+  dispose(): void;
 }

@@ -1,5 +1,6 @@
 /** Security 0: one plaintext round trip, no encryption (PROTOCOL.md §4.1). */
 import { Sec0MsgType } from '../gen/proto.js';
+import { EspProvError } from '../errors.js';
 import { decodeSessionData, encodeSessionData, expectSecVer, expectStatus, handshakeError } from './handshake.js';
 import type { ClientSecurity } from './scheme.js';
 
@@ -9,18 +10,21 @@ export class Sec0Client implements ClientSecurity {
   readonly patchLevel = undefined;
   readonly warnings: string[] = [];
   #established = false;
+  #closed = false;
 
   get established(): boolean {
     return this.#established;
   }
 
   start(): Uint8Array {
+    this.#open();
     this.#established = false;
     // sec_ver 0 and msg 0 are defaults and not serialised: 52 03 a2 01 00.
     return encodeSessionData({ sec0: { sc: {} } });
   }
 
   next(response: Uint8Array): Uint8Array | null {
+    this.#open();
     const data = decodeSessionData(response);
     expectSecVer(data, 0);
     const p = data.sec0;
@@ -33,10 +37,22 @@ export class Sec0Client implements ClientSecurity {
   }
 
   encrypt(plaintext: Uint8Array): Uint8Array {
+    this.#open();
     return plaintext;
   }
 
   decrypt(ciphertext: Uint8Array): Uint8Array {
+    this.#open();
     return ciphertext;
+  }
+
+  /** No keys; a closed Security 0 session refuses traffic all the same, like the other schemes. */
+  dispose(): void {
+    this.#closed = true;
+    this.#established = false;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new EspProvError('INTERNAL', 'the Security 0 session was closed');
   }
 }

@@ -36,7 +36,8 @@ type State =
   | { step: 'idle' }
   | { step: 'sent0'; keys: X25519KeyPair }
   | { step: 'sent1'; keys: X25519KeyPair; stream: CtrStream }
-  | { step: 'established'; stream: CtrStream };
+  | { step: 'established'; stream: CtrStream }
+  | { step: 'closed' };
 
 export class Sec1Client implements ClientSecurity {
   readonly version = 1 as const;
@@ -58,6 +59,7 @@ export class Sec1Client implements ClientSecurity {
   }
 
   start(): Uint8Array {
+    if (this.#state.step === 'closed') throw closedError();
     const keys = x25519KeyPair(this.#random(32));
     this.#state = { step: 'sent0', keys };
     return encodeSessionData({ secVer: 1, sec1: { sc0: { clientPubkey: keys.publicKey } } });
@@ -65,6 +67,7 @@ export class Sec1Client implements ClientSecurity {
 
   next(response: Uint8Array): Uint8Array | null {
     const state = this.#state;
+    if (state.step === 'closed') throw closedError();
     const data = decodeSessionData(response);
     expectSecVer(data, 1);
     const p = data.proto === 'sec1' ? data.sec1 : undefined;
@@ -113,6 +116,7 @@ export class Sec1Client implements ClientSecurity {
   }
 
   #stream(): CtrStream {
+    if (this.#state.step === 'closed') throw closedError();
     if (this.#state.step !== 'established') {
       throw new EspProvError('INTERNAL', 'Security 1 session is not established');
     }
@@ -126,4 +130,15 @@ export class Sec1Client implements ClientSecurity {
   decrypt(ciphertext: Uint8Array): Uint8Array {
     return this.#stream().apply(ciphertext);
   }
+
+  /** Zeroes the session key (the X25519 private key is an OpenSSL KeyObject: dropped, not zeroable). */
+  dispose(): void {
+    const state = this.#state;
+    if (state.step === 'sent1' || state.step === 'established') state.stream.wipe();
+    this.#state = { step: 'closed' };
+  }
+}
+
+function closedError(): EspProvError {
+  return new EspProvError('INTERNAL', 'the Security 1 session was closed and its key wiped');
 }

@@ -47,7 +47,8 @@ type State =
   | { step: 'idle' }
   | { step: 'sent0'; a: bigint; A: Uint8Array }
   | { step: 'sent1'; A: Uint8Array; M: Uint8Array; K: Uint8Array }
-  | { step: 'established'; channel: GcmChannel };
+  | { step: 'established'; channel: GcmChannel; K: Uint8Array }
+  | { step: 'closed' };
 
 export class Sec2Client implements ClientSecurity {
   readonly version = 2 as const;
@@ -80,6 +81,7 @@ export class Sec2Client implements ClientSecurity {
   }
 
   start(): Uint8Array {
+    if (this.#state.step === 'closed') throw closedError();
     // 256-bit secret. Any value works: A is padded to 384 bytes whatever its magnitude (§9 item 1).
     let a = toBigInt(this.#random(32));
     if (a === 0n) a = 1n;
@@ -90,6 +92,7 @@ export class Sec2Client implements ClientSecurity {
 
   next(response: Uint8Array): Uint8Array | null {
     const state = this.#state;
+    if (state.step === 'closed') throw closedError();
     const data = decodeSessionData(response);
     expectSecVer(data, 2);
     const p = data.proto === 'sec2' ? data.sec2 : undefined;
@@ -139,13 +142,14 @@ export class Sec2Client implements ClientSecurity {
           `proto-ver says sec_patch_ver ${this.#patchLevel} but the device sent a ${nonce.length}-byte nonce; using patch level ${channel.patchLevel}`,
         );
       }
-      this.#state = { step: 'established', channel };
+      this.#state = { step: 'established', channel, K: state.K };
       return null;
     }
     throw handshakeError(`unexpected handshake response in state ${state.step}`);
   }
 
   #channel(): GcmChannel {
+    if (this.#state.step === 'closed') throw closedError();
     if (this.#state.step !== 'established') throw new EspProvError('INTERNAL', 'Security 2 session is not established');
     return this.#state.channel;
   }
@@ -157,4 +161,16 @@ export class Sec2Client implements ClientSecurity {
   decrypt(ciphertext: Uint8Array): Uint8Array {
     return this.#channel().decrypt(ciphertext);
   }
+
+  /** Zeroes K (whose first half is the AES key) and the IV; the SRP secrets a, x, S are BigInts: dropped. */
+  dispose(): void {
+    const state = this.#state;
+    if (state.step === 'established') state.channel.wipe();
+    if (state.step === 'sent1' || state.step === 'established') state.K.fill(0);
+    this.#state = { step: 'closed' };
+  }
+}
+
+function closedError(): EspProvError {
+  return new EspProvError('INTERNAL', 'the Security 2 session was closed and its key wiped');
 }

@@ -69,6 +69,7 @@ export class Session implements EndpointCaller {
   readonly #timeoutMs: number | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #onTrace: ((e: TraceEvent) => void) | undefined;
+  #closed = false;
   /** Requests sent per endpoint (benchmarks and tests read it). */
   readonly requestCounts = new Map<string, number>();
 
@@ -146,6 +147,8 @@ export class Session implements EndpointCaller {
 
   /** Encrypts, sends and decrypts one Request-endpoint exchange. */
   async call(endpoint: string, plaintext: Uint8Array, options?: RequestOptions): Promise<Uint8Array> {
+    if (this.#closed)
+      throw new EspProvError('INTERNAL', `refusing to send ${endpoint}: the session is closed`, { endpoint });
     if (!this.security.established) {
       throw new EspProvError('INTERNAL', `refusing to send ${endpoint} before the session is established`, {
         endpoint,
@@ -172,7 +175,10 @@ export class Session implements EndpointCaller {
     return clear;
   }
 
+  /** Wipes the session keys first, so that a transport that fails or hangs on close cannot keep them alive. */
   async close(): Promise<void> {
+    this.#closed = true;
+    this.security.dispose();
     await this.transport.close();
   }
 }

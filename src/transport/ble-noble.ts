@@ -2,7 +2,7 @@
  * The parts of @stoprocent/noble (2.8) the BLE transport uses, as structural types. noble is an optional
  * dependency loaded with `await import()` only for BLE (research/deps.md §1), so nothing here imports it:
  * these types let the transport compile and be tested without it, and let tests hand in a noble instance
- * driven by fake bindings (src/sim/ble-fake-bindings.ts).
+ * driven by fake bindings (src/testing/ble-fake-bindings.ts).
  */
 
 /** Adapter states noble reports ('stateChange'). */

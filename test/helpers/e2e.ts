@@ -11,7 +11,7 @@ import type { SimDeviceOptions } from '../../src/sim/options.js';
 import { HttpTransport } from '../../src/transport/http.js';
 import { BLE_STACK_LIMITS, openBleTransport } from '../../src/transport/ble.js';
 import { BleGattModel } from '../../src/sim/ble-gatt-model.js';
-import { fakeNobleLoader } from '../../src/sim/ble-fake-bindings.js';
+import { fakeNobleLoader } from '../../src/testing/ble-fake-bindings.js';
 import { MemoryTransport } from '../../src/transport/memory.js';
 import type { Transport, TransportLimits } from '../../src/transport/transport.js';
 

@@ -7,9 +7,9 @@
 import { EventEmitter } from 'node:events';
 import { concatBytes } from '../bytes.js';
 import { isBaseUuid, normalizeUuid } from '../transport/ble-gatt.js';
-import { le16, type Attribute } from './ble-att-table.js';
-import { ATT } from './ble-att-server.js';
-import type { BleGattLink, BleGattModel } from './ble-gatt-model.js';
+import { le16, type Attribute } from '../sim/ble-att-table.js';
+import { ATT } from '../sim/ble-att-server.js';
+import type { BleGattLink, BleGattModel } from '../sim/ble-gatt-model.js';
 
 /** The methods/events of noble's lib/hci-socket/gatt.js the bindings use. */
 export interface GattClient extends EventEmitter {

@@ -8,13 +8,16 @@
  * - 'direct': the bindings run the GATT procedures themselves and report ATT errors as errors, in BlueZ's words
  *   ("Operation failed with ATT error: 0x04"), as noble's D-Bus, macOS and Windows bindings do.
  *
- * Needs @stoprocent/noble installed; it is loaded lazily like the transport loads it.
+ * Needs @stoprocent/noble installed; it is loaded lazily like the transport loads it. This fakes the host's
+ * Bluetooth stack, not the device (that is sim/ble-gatt-model.ts), and deep-imports noble's internal modules,
+ * which follow no semver promise: package.json pins noble to the minor these were written against (~2.8), and
+ * the `esp-prov/testing` export of them is marked experimental.
  */
 import { EventEmitter } from 'node:events';
 import { EspProvError } from '../errors.js';
 import type { NobleAdapterState, NobleLike } from '../transport/ble-noble.js';
 import type { NobleLoader } from '../transport/ble-load.js';
-import type { BleGattModel, BleGattLink } from './ble-gatt-model.js';
+import type { BleGattModel, BleGattLink } from '../sim/ble-gatt-model.js';
 import { DirectGattClient, nobleUuid, type GattClient } from './ble-fake-gatt.js';
 
 export interface FakeNobleBindingsOptions {
@@ -264,7 +267,7 @@ async function loadNobleClasses(): Promise<{ Noble: new (bindings: unknown) => N
   }
 }
 
-/** A real noble instance driven by fake bindings. */
+/** A real noble instance driven by fake bindings. @experimental tied to @stoprocent/noble ~2.8 internals. */
 export async function createFakeNoble(
   options: FakeNobleBindingsOptions,
 ): Promise<{ noble: NobleLike; bindings: FakeNobleBindings }> {
@@ -276,6 +279,7 @@ export async function createFakeNoble(
 /**
  * A loader for openBleTransport/discoverBleDevices: each call builds a fresh noble on fresh bindings over the
  * same devices (as the real loader makes a fresh instance per use); `bindings` lists them for assertions.
+ * @experimental tied to @stoprocent/noble ~2.8 internals.
  */
 export function fakeNobleLoader(options: FakeNobleBindingsOptions): {
   loader: NobleLoader;
