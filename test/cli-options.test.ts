@@ -39,7 +39,7 @@ void describe('esp_prov spellings and kebab-case', () => {
     ['--sec_ver', '--sec-ver', '2', 'secVer', 2],
     ['--sec2_salt_len', '--sec2-salt-len', '32', 'saltLength', 32],
     ['--ble_adapter', '--ble-adapter', 'hci1', 'bleAdapter', 'hci1'],
-    ['--ssid', '--ssid', 'home', 'ssid', 'home'],
+    ['--ssid', '--ssid', 'home', 'ssid', new TextEncoder().encode('home')],
   ];
   for (const [orig, kebab, value, key, expected] of pairs) {
     void it(`${orig} and ${kebab}`, () => {
@@ -53,11 +53,22 @@ void describe('esp_prov spellings and kebab-case', () => {
       ['--sec2_username', '--sec2_pwd'],
       ['--sec2-username', '--sec2-pwd'],
     ] as const) {
-      const a = provision(['--transport', 'ble', u, 'wifiprov', p, 'abcd1234', '--pop', 'P', '--passphrase', 'x']);
+      const a = provision([
+        '--transport',
+        'ble',
+        u,
+        'wifiprov',
+        p,
+        'abcd1234',
+        '--pop',
+        'P',
+        '--passphrase',
+        'x'.repeat(8),
+      ]);
       assert.equal(a.username.flag, 'wifiprov');
       assert.equal(a.password.flag, 'abcd1234');
       assert.equal(a.pop.flag, 'P');
-      assert.equal(a.passphrase.flag, 'x');
+      assert.equal(a.passphrase.flag, 'xxxxxxxx');
     }
   });
 
@@ -133,7 +144,7 @@ void describe('environment and file sources', () => {
     assert.equal(a.passphrase.file, 'w.txt');
     usage(['--pop', 'a', '--pop-file', 'b'], /either --pop or --pop-file/);
     usage(['--sec2_pwd', 'a', '--sec2-pwd-file', 'b'], /either --sec2_pwd or --sec2-pwd-file/);
-    usage(['--passphrase', 'a', '--passphrase-file', 'b'], /either --passphrase or --passphrase-file/);
+    usage(['--passphrase', 'abcdefgh', '--passphrase-file', 'b'], /either --passphrase or --passphrase-file/);
   });
 
   void it('precedence: flag > file > QR payload > environment', async () => {
@@ -266,7 +277,7 @@ void describe('other options and usage errors', () => {
     if (s.command === 'sim')
       assert.deepEqual(
         [s.args.sec, s.args.pop, s.args.listen, s.args.json, s.args.secPatch],
-        [1, 'P', '127.0.0.1:0', true, 1],
+        [1, 'P', { host: '127.0.0.1', port: 0 }, true, 1],
       );
     assert.throws(() => parseArgv(['sim', '--salt', '00'], {}), /--salt and --verifier together/);
     const q = parseArgv(['qr', '{"ver":"v1"}'], {});
