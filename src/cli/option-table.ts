@@ -169,7 +169,7 @@ export function bindOptions<Tbl extends OptionTable>(cmd: Command, table: Tbl): 
       const options = registered.get(key) ?? [];
       const given = options.filter((o) => cmd.getOptionValueSource(o.attributeName()) === 'cli');
       if (given.length > 1) {
-        throw new EspProvError('USAGE', `${given.map((o) => o.long).join(' and ')} are one option; give it once`);
+        throw new EspProvError('USAGE', `${spec.names.join(', ')} name one option; give it once`);
       }
       const from = given[0] ?? options[0];
       out[key] = spec.value(from === undefined ? undefined : cmd.getOptionValue(from.attributeName()));

@@ -16,7 +16,7 @@ import { pickThreadNetwork, validateNetworkKey, WifiPicker } from '../pickers.js
 import { parseQrPayload, type QrPayload } from '../qr-payload.js';
 import { missing, readBytesFile, resolveSecret } from '../secrets.js';
 import { openTransport } from '../transports.js';
-import type { ProvisionArgs } from './provision-options.js';
+import { TRANSPORTS, type ProvisionArgs } from './provision-options.js';
 
 /** Wrong passphrases a person may retry before we stop asking. */
 const MAX_WIFI_RETRIES = 5;
@@ -205,6 +205,10 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
     );
   }
   const inputs = await gatherInputs(a, ctx);
+  // Said first: whatever else is missing, this is the one thing no prompt can supply.
+  if (inputs.transport === undefined) {
+    throw new EspProvError('USAGE', `--transport is required: ${TRANSPORTS.join(', ')} (softap is also httpd)`);
+  }
   precheck(a, inputs, ctx);
   const opened = await openTransport({ ...a, transport: inputs.transport, serviceName: inputs.serviceName }, ctx);
   try {
