@@ -236,7 +236,7 @@ void describe('failures have their own exit codes', () => {
       '--ssid',
       'LabNet',
       '--passphrase',
-      'x',
+      'xxxxxxxx',
       '--json',
     ]);
     assert.equal(r.code, 2);

@@ -36,7 +36,7 @@ void describe('esp_prov spellings and kebab-case', () => {
     ['--sec_ver', '--sec-ver', '2', 'secVer', 2],
     ['--sec2_salt_len', '--sec2-salt-len', '32', 'saltLength', 32],
     ['--ble_adapter', '--ble-adapter', 'hci1', 'bleAdapter', 'hci1'],
-    ['--ssid', '--ssid', 'home', 'ssid', 'home'],
+    ['--ssid', '--ssid', 'home', 'ssid', new TextEncoder().encode('home')],
   ];
   for (const [orig, kebab, value, key, expected] of pairs) {
     void it(`${orig} and ${kebab}`, () => {
@@ -50,11 +50,22 @@ void describe('esp_prov spellings and kebab-case', () => {
       ['--sec2_username', '--sec2_pwd'],
       ['--sec2-username', '--sec2-pwd'],
     ] as const) {
-      const a = provision(['--transport', 'ble', u, 'wifiprov', p, 'abcd1234', '--pop', 'P', '--passphrase', 'x']);
+      const a = provision([
+        '--transport',
+        'ble',
+        u,
+        'wifiprov',
+        p,
+        'abcd1234',
+        '--pop',
+        'P',
+        '--passphrase',
+        'x'.repeat(8),
+      ]);
       assert.equal(a.username.flag, 'wifiprov');
       assert.equal(a.password.flag, 'abcd1234');
       assert.equal(a.pop.flag, 'P');
-      assert.equal(a.passphrase.flag, 'x');
+      assert.equal(a.passphrase.flag, 'xxxxxxxx');
     }
   });
 
@@ -130,7 +141,7 @@ void describe('environment and file sources', () => {
     assert.equal(a.passphrase.file, 'w.txt');
     usage(['--pop', 'a', '--pop-file', 'b'], /either --pop or --pop-file/);
     usage(['--sec2_pwd', 'a', '--sec2-pwd-file', 'b'], /either --sec2_pwd or --sec2-pwd-file/);
-    usage(['--passphrase', 'a', '--passphrase-file', 'b'], /either --passphrase or --passphrase-file/);
+    usage(['--passphrase', 'abcdefgh', '--passphrase-file', 'b'], /either --passphrase or --passphrase-file/);
   });
 
   void it('precedence: flag > file > QR payload > environment', async () => {
@@ -263,7 +274,7 @@ void describe('other options and usage errors', () => {
     if (s.command === 'sim')
       assert.deepEqual(
         [s.args.sec, s.args.pop, s.args.listen, s.args.json, s.args.secPatch],
-        [1, 'P', '127.0.0.1:0', true, 1],
+        [1, 'P', { host: '127.0.0.1', port: 0 }, true, 1],
       );
     assert.throws(() => parseArgv(['sim', '--salt', '00'], {}), /--salt and --verifier together/);
     const q = parseArgv(['qr', '{"ver":"v1"}'], {});
@@ -400,5 +411,116 @@ void describe('redactor', () => {
       return t;
     });
     assert.equal(await once.take('a'), 'x');
+  });
+});
+
+void describe('checked at parse time, before any device is contacted', () => {
+  /** The USAGE message for argv, asserting that `secret` is nowhere in it. */
+  function usageWithout(argv: string[], secret: string): string {
+    try {
+      parseArgv(argv, {});
+    } catch (e) {
+      assert.ok(e instanceof EspProvError && e.code === 'USAGE', String(e));
+      assert.ok(!e.message.includes(secret), `the message echoes the value: ${e.message}`);
+      return e.message;
+    }
+    assert.fail(`${argv.join(' ')} parsed`);
+  }
+
+  void it('durations: rounding to 0 ms, beyond what a timer holds, not numbers', () => {
+    assert.equal(provision(['--timeout', '2147483647ms']).timeoutMs, 2 ** 31 - 1);
+    usage(['--timeout', '0.0001'], /--timeout must be a positive duration/); // rounds to 0 ms
+    usage(['--timeout', '0.4ms'], /--timeout must be a positive duration/);
+    usage(['--timeout', '2147483648ms'], /at most 24 days/);
+    usage(['--timeout', '99999999999'], /at most 24 days/);
+    usage(['--timeout', 'Infinity'], /--timeout/);
+    usage(['--timeout', '1e3'], /--timeout/);
+  });
+
+  void it('counts and sizes: salt length, baud, sim join attempts, fault delays, listen port', () => {
+    usage(['--sec2_salt_len', '65'], /1 to 64/);
+    usage(['gen-cred', '--sec2-salt-len', '0'], /1 to 64/);
+    usage(['gen-cred', '--salt', ''], /must not be empty/);
+    usage(['--baud', '1'], /1200 to 4000000/);
+    usage(['sim', '--conn-attempts', '256'], /0 to 255/);
+    usage(['sim', '--conn-attempts', '-1'], /--conn-attempts/);
+    usage(['sim', '--fault', 'delay:status:always:2147483648'], /at most 2147483647 ms/);
+    usage(['sim', '--fault', 'delay:status:soon'], /neither once, always nor a delay/);
+    usage(['sim', '--fault', 'close'], /kind:phase/);
+    usage(['sim', '--listen', '127.0.0.1:70000'], /host:port/);
+    usage(['sim', '--listen', 'localhost'], /host:port/);
+    const s = parseArgv(['sim', '--fault', 'delay:status:always:2147483647', '--listen', '[::1]:0'], {});
+    assert.ok(s.command === 'sim');
+    assert.deepEqual([s.args.faults, s.args.listen], [['delay:status:always:2147483647'], { host: '::1', port: 0 }]);
+  });
+
+  void it('an unknown --name=VALUE is reported by its name only (a typo must not print a passphrase)', () => {
+    const m = usageWithout(['--transport', 'softap', '--pasphrase=hunter2-secret'], 'hunter2');
+    assert.match(m, /unknown option '--pasphrase'[\s\S]*Did you mean --passphrase\?/);
+    usageWithout(['sim', '--sec2-passwrd=hunter2-secret'], 'hunter2');
+    usageWithout(['gen-cred', '--sec2_pwdd=hunter2-secret'], 'hunter2');
+    usageWithout(['-Phunter2-secret'], 'hunter2');
+    usageWithout(['passphrase=hunter2-secret'], 'hunter2');
+  });
+
+  void it('a rejected secret is never echoed', () => {
+    usageWithout(['--passphrase', 'hunter2'], 'hunter2'); // 7 characters
+    usageWithout(['--passphrase=hunter2'], 'hunter2');
+    usageWithout(['--pop', 'hunter2\uFFFD'], 'hunter2');
+    usageWithout(['--sec2_pwd', 'hunter2\uFFFD'], 'hunter2');
+    usageWithout(['sim', '--sec2-password', 'hunter2\uFFFD'], 'hunter2');
+    usageWithout(['--passphrase-hex', '68756e74657232'], '68756e74657232');
+  });
+
+  void it('sim takes the provisioning spellings of its security options', () => {
+    const sim = (argv: string[]) => {
+      const r = parseArgv(['sim', ...argv], {});
+      if (r.command !== 'sim') throw new Error('not sim');
+      return r.args;
+    };
+    for (const spelling of ['--sec', '--sec_ver', '--sec-ver']) assert.equal(sim([spelling, '1']).sec, 1);
+    for (const spelling of ['--sec2-username', '--sec2_username']) assert.equal(sim([spelling, 'u']).username, 'u');
+    for (const spelling of ['--sec2-password', '--sec2_pwd', '--sec2-pwd'])
+      assert.equal(sim([spelling, 'pw']).password, 'pw');
+    assert.equal(sim([]).sec, 2);
+    usage(['sim', '--sec', '1', '--sec-ver', '2'], /--sec, --sec_ver, --sec-ver name one option/);
+    usage(['sim', '--sec_ver', '3'], /security version must be 0, 1 or 2/);
+    const help = parseArgv(['sim', '--help'], {});
+    assert.match(help.command === 'help' ? help.text : '', /--sec, --sec_ver <n>[\s\S]*also[\s\S]*--sec-ver/);
+  });
+
+  void it('hex forms for bytes that are not UTF-8: --ssid-hex, --passphrase-hex', () => {
+    assert.deepEqual(provision(['--ssid-hex', '4361 66e9']).ssid, new Uint8Array([0x43, 0x61, 0x66, 0xe9]));
+    assert.deepEqual(provision(['--ssid_hex', 'c4e3bac3']).ssid, new Uint8Array([0xc4, 0xe3, 0xba, 0xc3]));
+    assert.deepEqual(provision(['--ssid', 'Café']).ssid, new TextEncoder().encode('Café'));
+    const p = provision(['--passphrase-hex', 'e9e9e9e9e9e9e9e9']);
+    assert.deepEqual(p.passphraseBytes, new Uint8Array(8).fill(0xe9));
+    assert.equal(p.passphrase.flag, undefined);
+    assert.equal(provision(['--passphrase', 'abcdefgh']).passphraseBytes, undefined);
+    usage(['--ssid', 'a', '--ssid-hex', '61'], /either --ssid or --ssid-hex/);
+    usage(['--passphrase', 'abcdefgh', '--passphrase-hex', '6162636465666768'], /one of --passphrase/);
+    usage(['--passphrase-file', 'f', '--passphrase-hex', '6162636465666768'], /one of --passphrase/);
+    usage(['--ssid-hex', ''], /at least 1 byte/);
+    usage(['--ssid-hex', '61'.repeat(33)], /at most 32 bytes/);
+    usage(['--ssid', 'é'.repeat(17)], /at most 32 bytes \(this one is 34\)/);
+    usage(['--ssid-hex', 'zz'], /hex digits/);
+    usage(['--passphrase-hex', 'e9'], /8 to 63/);
+  });
+
+  void it('argv that was not UTF-8 (Node hands it over as U+FFFD) is refused, pointing at the hex form', () => {
+    usage(['--ssid', 'Caf\uFFFD'], /--ssid is not valid UTF-8[\s\S]*--ssid-hex/);
+    usage(['--passphrase', 'caf\uFFFD-passphrase'], /--passphrase is not valid UTF-8[\s\S]*--passphrase-hex/);
+    usage(['--pop', '\uFFFD'], /--pop is not valid UTF-8/);
+    usage(['--sec2_username', 'u\uFFFD'], /--sec2_username is not valid UTF-8/);
+    usage(['--custom_data', '\uFFFD'], /--custom_data is not valid UTF-8/);
+    usage(['--custom-endpoint', 'e', '--data', 'text:\uFFFD'], /--data is not valid UTF-8/);
+    usage(['sim', '--pop', '\uFFFD'], /--pop is not valid UTF-8/);
+  });
+
+  void it('the passphrase rule: "" (open), 8–63 characters, or exactly 64 hex digits', () => {
+    const ok = ['', 'a'.repeat(8), 'a'.repeat(63), 'é'.repeat(31), 'ab12'.repeat(16)];
+    for (const p of ok) assert.equal(provision(['--passphrase', p]).passphrase.flag, p);
+    const bad = ['a', 'a'.repeat(7), 'x'.repeat(64), 'g'.repeat(64), 'a'.repeat(65), 'é'.repeat(32)];
+    for (const p of bad) usage(['--passphrase', p], /8 to 63 characters .* or exactly 64 hex digits/);
   });
 });

@@ -5,7 +5,7 @@ import type { EspProvError } from '../errors.js';
 import type { ProvisionEvent } from '../provision/events.js';
 import type { TraceEvent } from '../session/session.js';
 import { responseText, ssidText } from './format.js';
-import type { Colors, Fields, Output, OutputOptions } from './output.js';
+import type { Colors, Fields, Output, OutputOptions } from './renderer.js';
 import { redacting, type Writer } from './redact.js';
 
 const STILL_WAITING_EVERY_MS = 5000;

@@ -8,7 +8,7 @@ import { authModeName } from '../endpoints/wifi-auth.js';
 import type { ProvisionEvent } from '../provision/events.js';
 import type { TraceEvent } from '../session/session.js';
 import { displayBytes, macText, responseText } from './format.js';
-import type { Colors, Fields, Output, OutputOptions } from './output.js';
+import type { Colors, Fields, Output, OutputOptions } from './renderer.js';
 import { redacting, type Writer } from './redact.js';
 
 export function apJson(ap: AccessPoint): Fields {

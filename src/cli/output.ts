@@ -3,49 +3,11 @@
  * stdout. --json: stdout carries only NDJSON — one object per event and a final {"ok":…} line — and stderr
  * stays quiet. Everything passes the redactor (redact.ts).
  */
-import type pc from 'picocolors';
-import type { EspProvError } from '../errors.js';
-import type { ProvisionEvent } from '../provision/events.js';
-import type { TraceEvent } from '../session/session.js';
 import { HumanOutput } from './output-human.js';
 import { JsonOutput } from './output-json.js';
-import type { Redactor, Writer } from './redact.js';
+import type { Output, OutputOptions } from './renderer.js';
 
-export type Colors = ReturnType<typeof pc.createColors>;
-
-export interface OutputOptions {
-  stdout: Writer;
-  stderr: Writer;
-  redactor: Redactor;
-  json: boolean;
-  verbose: boolean;
-  /** Colours on stderr (progress, prompts, errors). */
-  color: boolean;
-  /** Colours on stdout (the result line); decided separately: stdout is often redirected alone. */
-  colorStdout?: boolean;
-  /** Clock for "still waiting" lines (tests pin it). */
-  now?: () => number;
-}
-
-export type Fields = Record<string, unknown>;
-
-export interface Output {
-  readonly json: boolean;
-  readonly colors: Colors;
-  /** A step: human line on stderr; JSON event `{event: name, ...fields}`. */
-  step(name: string, text: string, fields?: Fields): void;
-  event(e: ProvisionEvent): void;
-  trace(t: TraceEvent): void;
-  /** Verbose-only transport detail. */
-  debug(line: string): void;
-  /** Final success: human text on stdout; JSON `{"ok":true, ...fields}`. */
-  success(text: string, fields: Fields): void;
-  failure(err: EspProvError, hints: readonly string[]): void;
-  /** Plain text on stdout (C arrays, QR codes); never used with --json. */
-  print(text: string): void;
-  /** Raw JSON line on stdout (sim's request log, gen-cred --format json). */
-  line(value: Fields): void;
-}
+export type { Colors, Fields, Output, OutputOptions } from './renderer.js';
 
 export function createOutput(o: OutputOptions): Output {
   return o.json ? new JsonOutput(o) : new HumanOutput(o);

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { EspProvError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
 import type { CommandContext } from './context.js';
-import type { ProvisionArgs } from './options.js';
+import type { ProvisionArgs } from './commands/provision-options.js';
 import { bleChoices } from './pickers.js';
 
 export interface OpenedTransport {

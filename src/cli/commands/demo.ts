@@ -9,7 +9,7 @@ import { authModeName } from '../../endpoints/wifi-auth.js';
 import type { WifiCredentials } from '../../endpoints/config.js';
 import type { CommandContext } from '../context.js';
 import { macText, ssidText } from '../format.js';
-import type { DemoArgs } from '../options.js';
+import type { DemoArgs } from './demo-options.js';
 import { accessPointLine, groupAccessPoints } from '../pickers.js';
 import { EXAMPLE_SECRET, EXAMPLE_USERNAME, startSimulator } from '../simulator.js';
 

@@ -8,7 +8,7 @@ import { toHex, utf8 } from '../../bytes.js';
 import { EspProvError } from '../../errors.js';
 import { generateSec2Credentials } from '../../security/credentials.js';
 import type { CommandContext } from '../context.js';
-import type { GenCredArgs } from '../options.js';
+import type { GenCredArgs } from './gen-cred-options.js';
 import { missing, resolveSecret } from '../secrets.js';
 
 export const GEN_CRED_HEADER = '==== Salt-verifier for security scheme 2 (SRP6a) ====';

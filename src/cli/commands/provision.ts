@@ -11,24 +11,20 @@ import type { ProvisionOptions, ProvisionResult } from '../../provision/flow.js'
 import type { SecretName } from '../../provision/connect.js';
 import type { CommandContext } from '../context.js';
 import { displayBytes, macText, responseText, ssidText } from '../format.js';
-import type { ProvisionArgs } from '../options.js';
-import { pickThreadNetwork, validateNetworkKey, validatePassphrase, validateSsid, WifiPicker } from '../pickers.js';
+import { passphraseProblem } from '../option-values.js';
+import { pickThreadNetwork, validateNetworkKey, WifiPicker } from '../pickers.js';
 import { parseQrPayload, type QrPayload } from '../qr-payload.js';
 import { missing, readBytesFile, resolveSecret } from '../secrets.js';
 import { openTransport } from '../transports.js';
+import { TRANSPORTS, type ProvisionArgs } from './provision-options.js';
 
 /** Wrong passphrases a person may retry before we stop asking. */
 const MAX_WIFI_RETRIES = 5;
 
-function checkWifiInput(ssid: string | undefined, passphrase: string | undefined): void {
-  if (ssid !== undefined) {
-    const v = validateSsid(ssid);
-    if (v !== true) throw new EspProvError('USAGE', `--ssid: ${v}`);
-  }
-  if (passphrase !== undefined) {
-    const v = validatePassphrase(false)(passphrase);
-    if (v !== true) throw new EspProvError('USAGE', `--passphrase: ${v}`);
-  }
+/** The flags were checked at parse time; a passphrase from a file or the environment is checked here. */
+function checkPassphrase(passphrase: Uint8Array | undefined, flagName: string): void {
+  const problem = passphrase === undefined ? undefined : passphraseProblem(passphrase);
+  if (problem) throw new EspProvError('USAGE', `${flagName}: ${problem}`);
 }
 
 interface Inputs {
@@ -37,7 +33,7 @@ interface Inputs {
   pop: string | undefined;
   username: string | undefined;
   password: string | undefined;
-  passphrase: string | undefined;
+  passphrase: Uint8Array | undefined;
   custom: { endpoint: string; data: Uint8Array }[];
 }
 
@@ -62,7 +58,11 @@ async function gatherInputs(a: ProvisionArgs, ctx: CommandContext): Promise<Inpu
   const passphrase = await resolveSecret(a.passphrase, 'the passphrase', undefined, ctx.stdin);
   for (const s of [pop, password, passphrase]) ctx.redactor.add(s?.value);
   ctx.redactor.add(a.datasetTlvs);
-  checkWifiInput(a.ssid, passphrase?.value);
+  ctx.redactor.add(a.passphraseBytes);
+  const passphraseBytes = a.passphraseBytes ?? (passphrase ? utf8(passphrase.value) : undefined);
+  if (a.passphraseBytes === undefined && passphrase?.from !== 'flag') {
+    checkPassphrase(passphraseBytes, passphrase?.from === 'file' ? a.passphrase.fileFlag! : a.passphrase.envName);
+  }
   const custom: Inputs['custom'] = [];
   for (const c of a.custom) {
     const data =
@@ -75,7 +75,7 @@ async function gatherInputs(a: ProvisionArgs, ctx: CommandContext): Promise<Inpu
     pop: pop?.value,
     username: username?.value,
     password: password?.value,
-    passphrase: passphrase?.value,
+    passphrase: passphraseBytes,
     custom,
   };
 }
@@ -171,7 +171,8 @@ function report(result: ProvisionResult, a: ProvisionArgs, ctx: CommandContext):
 
 /**
  * Without a terminal, fail before touching the device when a value is certainly needed: Security 2 always
- * needs both credentials; a named network needs a passphrase ("" for an open one).
+ * needs both credentials; a named network needs a passphrase ("" for an open one); and provisioning needs a
+ * network, which only a picker could otherwise supply, after the handshake.
  */
 function precheck(a: ProvisionArgs, inputs: Inputs, ctx: CommandContext): void {
   if (ctx.interactive || a.ctrl) return;
@@ -183,11 +184,15 @@ function precheck(a: ProvisionArgs, inputs: Inputs, ctx: CommandContext): void {
   if (wifi && a.ssid !== undefined && inputs.passphrase === undefined) {
     throw missing(a.passphrase, 'the Wi-Fi passphrase ("" for an open network)');
   }
-  if (a.network === 'wifi' && a.ssid === undefined) {
-    throw new EspProvError(
-      'MISSING_INPUT',
-      'no network given: pass --ssid (prompting is off: no terminal, or --no-input)',
-    );
+  const off = '(prompting is off: no terminal, or --no-input)';
+  if (a.network === 'none') return;
+  if (a.network === 'thread' && a.datasetTlvs === undefined) {
+    throw new EspProvError('MISSING_INPUT', `no Thread network given: pass --dataset_tlvs ${off}`);
+  }
+  if (a.ssid === undefined && (a.network === 'wifi' || a.datasetTlvs === undefined)) {
+    const ways =
+      a.network === 'wifi' ? '--ssid or --ssid-hex' : '--ssid or --ssid-hex (Wi-Fi), --dataset_tlvs (Thread)';
+    throw new EspProvError('MISSING_INPUT', `no network given: pass ${ways}, or --network none ${off}`);
   }
 }
 
@@ -200,6 +205,10 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
     );
   }
   const inputs = await gatherInputs(a, ctx);
+  // Said first: whatever else is missing, this is the one thing no prompt can supply.
+  if (inputs.transport === undefined) {
+    throw new EspProvError('USAGE', `--transport is required: ${TRANSPORTS.join(', ')} (softap is also httpd)`);
+  }
   precheck(a, inputs, ctx);
   const opened = await openTransport({ ...a, transport: inputs.transport, serviceName: inputs.serviceName }, ctx);
   try {
@@ -214,8 +223,8 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
       onEvent: (e) => ctx.out.event(e),
       onTrace: (t) => ctx.out.trace(t),
       wifi: {
-        ssid: a.ssid !== undefined ? utf8(a.ssid) : undefined,
-        passphrase: inputs.passphrase !== undefined ? utf8(inputs.passphrase) : undefined,
+        ssid: a.ssid,
+        passphrase: inputs.passphrase,
       },
       thread: { dataset: a.datasetTlvs },
       custom: inputs.custom,

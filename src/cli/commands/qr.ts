@@ -6,7 +6,7 @@
 import type * as QrModule from 'qrcode-terminal';
 import { EspProvError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
-import type { QrArgs } from '../options.js';
+import type { QrArgs } from './qr-options.js';
 import { parseQrPayload, qrSecurityHint } from '../qr-payload.js';
 import { stripNewline } from '../secrets.js';
 

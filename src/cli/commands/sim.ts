@@ -13,16 +13,8 @@ import type { SimDeviceOptions } from '../../sim/options.js';
 import type { CommandContext } from '../context.js';
 import { authModeName } from '../../endpoints/wifi-auth.js';
 import { displayBytes, macText, padText, ssidText } from '../format.js';
-import type { SimArgs } from '../options.js';
+import type { SimArgs } from './sim-options.js';
 import { EXAMPLE_SECRET, EXAMPLE_USERNAME, FAST_TIMINGS, startSimulator } from '../simulator.js';
-
-function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
-  const port = Number(m?.[3]);
-  if (!m || port > 65535)
-    throw new EspProvError('USAGE', `--listen must be host:port, e.g. 127.0.0.1:8080 (got ${JSON.stringify(text)})`);
-  return { host: m[1] ?? m[2]!, port };
-}
 
 function stateJson(e: SimStateEvent): Record<string, unknown> {
   if (e.kind !== 'wifi') return { event: 'state', kind: e.kind, state: e.state };
@@ -131,7 +123,7 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
   let ready: Record<string, unknown>;
   let howTo: string;
   if (a.transport === 'softap') {
-    const { host, port } = parseListen(a.listen);
+    const { host, port } = a.listen;
     const sim = await startSimulator({ ...common, host, port });
     const where = host.includes(':') ? `[${sim.host}]:${sim.port}` : `${sim.host}:${sim.port}`;
     ready = { event: 'ready', transport: 'softap', host: sim.host, port: sim.port };

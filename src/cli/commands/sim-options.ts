@@ -1,0 +1,137 @@
+/**
+ * `esp-prov sim`: its options and the typed arguments runSim receives. The security options also answer to the
+ * provisioning command's spellings (--sec_ver, --sec2_username, --sec2_pwd), so that one line of flags can
+ * describe both ends.
+ */
+import { InvalidArgumentError } from 'commander';
+import { JSON_OPTION, OUTPUT_OPTIONS, type OutputFlags } from '../option-common.js';
+import { flag, list, negatable, oneOf, parsed, text, type OptionValues } from '../option-table.js';
+import { deviceText, hexBytes, integer, MAX_TIMER_MS } from '../option-values.js';
+import { EspProvError } from '../../errors.js';
+
+export function parseListen(raw: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new InvalidArgumentError('--listen must be host:port, e.g. 127.0.0.1:8080.');
+  return { host: m[1] ?? m[2]!, port };
+}
+
+/**
+ * The shape and the delay of `kind:phase[:once|always][:ms]`; kind and phase are the simulator's to judge
+ * (sim/faults.ts, loaded with the simulator). A delay a timer cannot hold would fire after 1 ms.
+ */
+export function faultText(raw: string): string {
+  const parts = raw.split(':');
+  if (parts.length < 2 || !parts[0] || !parts[1]) {
+    throw new InvalidArgumentError('--fault must look like kind:phase[:once|always][:ms].');
+  }
+  for (const part of parts.slice(2)) {
+    if (part === 'once' || part === 'always') continue;
+    if (!/^\d+$/.test(part)) throw new InvalidArgumentError(`"${part}" is neither once, always nor a delay in ms.`);
+    if (Number(part) > MAX_TIMER_MS) throw new InvalidArgumentError(`a fault delay is at most ${MAX_TIMER_MS} ms.`);
+  }
+  return raw;
+}
+
+export const SIM_OPTIONS = {
+  transport: oneOf(['--transport'], '<mode>', {
+    help: 'softap (HTTP; alias httpd) or console (on a pseudo-terminal)',
+    choices: ['softap', 'console'],
+    default: 'softap',
+    normalize: (raw) => (raw.trim().toLowerCase() === 'httpd' ? 'softap' : raw.trim().toLowerCase()),
+  }),
+  listen: parsed(['--listen'], '<host:port>', {
+    help: 'softap: address to listen on (port 0 = any free port)',
+    parse: parseListen,
+    default: { host: '127.0.0.1', port: 8080 },
+    defaultText: '127.0.0.1:8080',
+  }),
+  sec: parsed(['--sec', '--sec_ver', '--sec-ver'], '<n>', {
+    help: 'security scheme 0, 1 or 2',
+    parse: (raw): 0 | 1 | 2 => {
+      const v = raw.trim();
+      if (v === '0' || v === '1' || v === '2') return Number(v) as 0 | 1 | 2;
+      throw new InvalidArgumentError('security version must be 0, 1 or 2.');
+    },
+    default: 2,
+  }),
+  pop: text(['--pop'], '<pop>', {
+    help: 'Security 1 PoP (default abcd1234; "" = none)',
+    check: deviceText('--pop'),
+    secret: true,
+  }),
+  username: text(['--sec2-username', '--sec2_username'], '<name>', {
+    help: 'Security 2 username (default wifiprov)',
+    check: deviceText('--sec2-username'),
+  }),
+  password: text(['--sec2-password', '--sec2_pwd', '--sec2-pwd'], '<password>', {
+    help: 'Security 2 password (default abcd1234)',
+    check: deviceText('--sec2-password'),
+    secret: true,
+  }),
+  salt: parsed(['--salt'], '<hex>', {
+    help: 'Security 2 salt (with --verifier, instead of username/password)',
+    parse: hexBytes('--salt'),
+  }),
+  verifier: parsed(['--verifier'], '<hex>', { help: 'Security 2 verifier', parse: hexBytes('--verifier') }),
+  secPatch: parsed(['--sec-patch'], '<n>', {
+    help: 'Security 2 patch level (1 = per-message nonces)',
+    parse: (raw): 0 | 1 => {
+      if (raw.trim() === '0' || raw.trim() === '1') return Number(raw.trim()) as 0 | 1;
+      throw new InvalidArgumentError('--sec-patch must be 0 or 1.');
+    },
+    default: 1,
+  }),
+  aps: text(['--aps'], '<file>', { help: 'JSON file with the access points the device "sees"' }),
+  fast: flag(['--fast'], { help: 'short device timings (scan, join, failed attempts) instead of realistic ones' }),
+  flavour: oneOf(['--flavour'], '<kind>', {
+    help: 'firmware: wifi_prov (IDF wifi_provisioning), or network_provisioning as netprov-wifi / netprov-thread',
+    choices: ['wifi_prov', 'netprov-wifi', 'netprov-thread'],
+    default: 'wifi_prov',
+  }),
+  versionStyle: oneOf(['--version-style'], '<style>', {
+    help: 'proto-ver answer: json (manager JSON), json-no-secver (IDF v4), plain (bare string)',
+    choices: ['json', 'json-no-secver', 'plain'],
+    default: 'json',
+  }),
+  faults: list(['--fault'], '<spec>', {
+    help: 'inject a fault, kind:phase[:once|always][:ms], e.g. close:handshake1, delay:status:always:3000 (repeatable)',
+    parse: faultText,
+  }),
+  connAttempts: parsed(['--conn-attempts'], '<n>', {
+    help: 'Wi-Fi join attempts before failing (0 = retry forever; default 5)',
+    parse: integer('--conn-attempts', 0, 255),
+  }),
+  autoStop: negatable('--no-auto-stop', { help: 'keep provisioning running after success (allows --reprov)' }),
+  ...JSON_OPTION,
+  ...OUTPUT_OPTIONS,
+};
+
+export interface SimArgs extends OutputFlags {
+  transport: 'softap' | 'console';
+  listen: { host: string; port: number };
+  sec: 0 | 1 | 2;
+  pop: string | undefined;
+  username: string | undefined;
+  password: string | undefined;
+  salt: Uint8Array | undefined;
+  verifier: Uint8Array | undefined;
+  secPatch: 0 | 1;
+  aps: string | undefined;
+  fast: boolean;
+  /** Firmware component the device runs (wifi_prov = IDF; netprov-* = network_provisioning). */
+  flavour: 'wifi_prov' | 'netprov-wifi' | 'netprov-thread';
+  /** How proto-ver answers: manager JSON, JSON of IDF v3.3–v4.4 (no sec_ver), or a bare legacy string. */
+  versionStyle: 'json' | 'json-no-secver' | 'plain';
+  /** Fault specs `kind:phase[:once|always][:ms]`, validated by the simulator. */
+  faults: string[];
+  connAttempts: number | undefined;
+  autoStop: boolean;
+}
+
+export function simArgs(o: OptionValues<typeof SIM_OPTIONS>): SimArgs {
+  if ((o.salt === undefined) !== (o.verifier === undefined)) {
+    throw new EspProvError('USAGE', 'give --salt and --verifier together');
+  }
+  return { ...o };
+}

@@ -1,0 +1,107 @@
+/**
+ * Parsers for option values: each turns text into a typed value or throws a message naming the option, at
+ * parse time, before any device is contacted. Ranges are what the receiving code can honour: a duration that
+ * rounds to 0 ms or exceeds what a timer holds (Node's setTimeout clamps anything over 2^31−1 ms to 1 ms)
+ * would silently become a 1 ms deadline.
+ */
+import { InvalidArgumentError } from 'commander';
+import { fromHex, utf8 } from '../bytes.js';
+import { EspProvError } from '../errors.js';
+import { parseDuration } from './format.js';
+import { checkArgvText } from './utf8-strict.js';
+
+/** The longest delay a Node timer keeps (ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function integer(name: string, min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw.trim())) throw new InvalidArgumentError(`${name} must be a whole number.`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be ${min} to ${max}.`);
+    return n;
+  };
+}
+
+export function hexBytes(name: string) {
+  return (raw: string): Uint8Array => {
+    try {
+      return fromHex(raw);
+    } catch {
+      throw new InvalidArgumentError(`${name} must be hex digits (an even number of them).`);
+    }
+  };
+}
+
+/** A deadline: seconds ("30", "1.5s") or "500ms" / "2m"; at least 1 ms, at most what a timer holds. */
+export function duration(name: string) {
+  return (raw: string): number => {
+    const ms = parseDuration(raw);
+    if (ms === undefined || ms < 1) {
+      throw new InvalidArgumentError(`${name} must be a positive duration: seconds ("30", "1.5s") or "500ms" / "2m".`);
+    }
+    if (ms > MAX_TIMER_MS) throw new InvalidArgumentError(`${name} must be at most 24 days (2^31-1 ms).`);
+    return ms;
+  };
+}
+
+export function secVer(raw: string): 0 | 1 | 2 {
+  const v = raw.trim();
+  if (v === '0' || v === '1' || v === '2') return Number(v) as 0 | 1 | 2;
+  throw new InvalidArgumentError('security version must be 0, 1 or 2.');
+}
+
+/** Text that will be sent to the device: it must have arrived as UTF-8 (see checkArgvText). */
+export function deviceText(name: string, hexForm?: string) {
+  return (raw: string): string => checkArgvText(raw, name, hexForm);
+}
+
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * The Wi-Fi passphrase rule, as the help states it and the firmware's station config takes it: empty for an
+ * open network, 8–63 bytes (a WPA passphrase), or exactly 64 hex digits (the raw PSK). Undefined when fine.
+ */
+export function passphraseProblem(bytes: Uint8Array): string | undefined {
+  const n = bytes.length;
+  if (n === 0 || (n >= 8 && n <= 63)) return undefined;
+  if (n === 64 && HEX64.test(Buffer.from(bytes).toString('latin1'))) return undefined;
+  return 'a Wi-Fi passphrase is 8 to 63 characters (bytes in UTF-8), or exactly 64 hex digits (a raw PSK), or "" for an open network';
+}
+
+/** An SSID is 1 to 32 bytes on the air. */
+export function ssidProblem(bytes: Uint8Array): string | undefined {
+  if (bytes.length === 0) return 'an SSID is at least 1 byte (leave --ssid out to pick from the scan)';
+  return bytes.length <= 32 ? undefined : `an SSID is at most 32 bytes (this one is ${bytes.length})`;
+}
+
+export function passphraseText(name: string) {
+  return (raw: string): string => {
+    checkArgvText(raw, name, '--passphrase-hex');
+    const problem = passphraseProblem(utf8(raw));
+    if (problem) throw new EspProvError('USAGE', `${name}: ${problem}`);
+    return raw;
+  };
+}
+
+export function passphraseHex(name: string) {
+  return (raw: string): Uint8Array => {
+    let bytes: Uint8Array;
+    try {
+      bytes = fromHex(raw);
+    } catch {
+      throw new EspProvError('USAGE', `${name} must be hex digits (an even number of them)`);
+    }
+    const problem = passphraseProblem(bytes);
+    if (problem) throw new EspProvError('USAGE', `${name}: ${problem}`);
+    return bytes;
+  };
+}
+
+export function ssidBytes(name: string, fromText: boolean) {
+  return (raw: string): Uint8Array => {
+    const bytes = fromText ? utf8(checkArgvText(raw, name, '--ssid-hex')) : hexBytes(name)(raw);
+    const problem = ssidProblem(bytes);
+    if (problem) throw new InvalidArgumentError(`${problem}.`);
+    return bytes;
+  };
+}
