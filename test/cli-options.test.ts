@@ -17,6 +17,7 @@ import { parseQrPayload, qrSecurityHint } from '../src/cli/qr-payload.js';
 import { Redactor } from '../src/cli/redact.js';
 import { missing, resolveSecret, StdinOnce } from '../src/cli/secrets.js';
 import { isCode } from './helpers/rejects.js';
+import { EspProvError } from '../src/errors.js';
 
 function provision(argv: string[], env: Record<string, string> = {}): ProvisionArgs {
   const r = parseArgv(argv, env);
