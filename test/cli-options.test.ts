@@ -140,7 +140,7 @@ void describe('environment and file sources', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esp-prov-cli-'));
     const file = join(dir, 'secret');
     writeFileSync(file, 'from-file\n');
-    const stdin = () => new StdinOnce(() => Promise.resolve('from-stdin\r\n'));
+    const stdin = () => new StdinOnce(Readable.from(['from-stdin\r\n']));
     const base = { envName: 'E', flagName: '--x', fileFlag: '--x-file' };
     const cases: [Parameters<typeof resolveSecret>[0], string | undefined, string | undefined, string | undefined][] = [
       [{ ...base, flag: 'from-flag', env: 'from-env' }, 'from-qr', 'from-flag', 'flag'],
@@ -160,7 +160,7 @@ void describe('environment and file sources', () => {
   });
 
   void it('stdin gives at most one value; unreadable files are usage errors naming the path', async () => {
-    const once = new StdinOnce(() => Promise.resolve('a'));
+    const once = new StdinOnce(Readable.from(['a']));
     const base = { envName: 'E', flagName: '--x' };
     await resolveSecret({ ...base, file: '-' }, 'the PoP', undefined, once);
     await assert.rejects(
@@ -169,7 +169,7 @@ void describe('environment and file sources', () => {
     );
     await assert.rejects(
       resolveSecret({ ...base, file: '/nonexistent/x' }, 'the PoP', undefined, once),
-      (e: unknown) => e instanceof EspProvError && e.code === 'USAGE' && /nonexistent.*ENOENT/.test(e.message),
+      (e: unknown) => e instanceof EspProvError && e.code === 'USAGE' && /nonexistent.*no such file/.test(e.message),
     );
   });
 
@@ -399,13 +399,9 @@ void describe('redactor', () => {
     off.add('hunter22');
     assert.equal(off.text('hunter22'), 'hunter22');
   });
-  void it('reads stdin once through the injected reader', async () => {
+  void it('reads stdin once through the injected stream', async () => {
     const s = Readable.from(['x']);
-    const once = new StdinOnce(async () => {
-      let t = '';
-      for await (const c of s) t += String(c);
-      return t;
-    });
-    assert.equal(await once.take('a'), 'x');
+    const once = new StdinOnce(s);
+    assert.equal(await once.take('a', 'secret'), 'x');
   });
 });

@@ -97,7 +97,7 @@ export async function run(argv: readonly string[], io: CliIo, signal: AbortSigna
     redactor,
     signal,
     interactive,
-    stdin: new StdinOnce(() => readAll(io.stdin)),
+    stdin: new StdinOnce(io.stdin, { signal, timeoutMs: (flags as { timeoutMs?: number }).timeoutMs }),
     prompter() {
       if (!createPrompter) throw new EspProvError('INTERNAL', 'prompt requested without a terminal');
       prompter ??= createPrompter({
@@ -119,16 +119,6 @@ export async function run(argv: readonly string[], io: CliIo, signal: AbortSigna
     out.failure(err, hintsFor(err, transport));
     return err.exitCode;
   }
-}
-
-function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => (text += chunk));
-    stream.once('end', () => resolve(text));
-    stream.once('error', reject);
-  });
 }
 
 /** The process entry (bin/esp-prov.js). */

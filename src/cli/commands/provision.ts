@@ -43,7 +43,7 @@ interface Inputs {
 
 async function gatherInputs(a: ProvisionArgs, ctx: CommandContext): Promise<Inputs> {
   let qr: QrPayload | undefined;
-  if (a.qr !== undefined) qr = parseQrPayload(a.qr === '-' ? await ctx.stdin.take('the QR payload') : a.qr);
+  if (a.qr !== undefined) qr = parseQrPayload(a.qr === '-' ? await ctx.stdin.takeText('the QR payload', 'qr') : a.qr);
   const transport = a.transport ?? qr?.transport;
   let serviceName = a.serviceName;
   if (serviceName === undefined && qr?.name !== undefined) {

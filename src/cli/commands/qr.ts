@@ -8,7 +8,6 @@ import { EspProvError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import type { QrArgs } from '../options.js';
 import { parseQrPayload, qrSecurityHint } from '../qr-payload.js';
-import { stripNewline } from '../secrets.js';
 
 type QrTerminal = typeof QrModule;
 
@@ -31,7 +30,7 @@ export async function runQr(a: QrArgs, ctx: CommandContext): Promise<number> {
         'give the payload: esp-prov qr \'{"ver":"v1","name":"PROV_…",…}\' (or - for stdin)',
       );
     }
-    input = stripNewline(await ctx.stdin.take('the QR payload'));
+    input = await ctx.stdin.takeText('the QR payload', 'qr');
   }
   const p = parseQrPayload(input);
   ctx.redactor.add(p.pop);

@@ -3,7 +3,6 @@
  * protocomm_httpd on --listen. Console: the device console on a pseudo-terminal, for `--transport serial`.
  * With --json the first stdout line is {"event":"ready",…} and every request is one JSON line after it.
  */
-import { readFile } from 'node:fs/promises';
 import { toHex } from '../../bytes.js';
 import { EspProvError } from '../../errors.js';
 import type { SimRequestEvent } from '../../sim/device.js';
@@ -85,11 +84,10 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
   let accessPoints: SimAccessPoint[] | undefined;
   if (a.aps !== undefined) {
     const { loadAccessPoints } = await import('../../sim/access-points.js');
-    accessPoints = loadAccessPoints(
-      await readFile(a.aps, 'utf8').catch((e: unknown) => {
-        throw new EspProvError('USAGE', `cannot read --aps ${JSON.stringify(a.aps)}`, { cause: e });
-      }),
-    );
+    const { decodeUtf8Strict, readInputFile } = await import('../read-input.js');
+    const what = 'the --aps access points';
+    const bytes = await readInputFile(a.aps, { what, kind: 'aps', signal: ctx.signal });
+    accessPoints = loadAccessPoints(decodeUtf8Strict(bytes, `${what} from ${JSON.stringify(a.aps)}`));
   }
   const log = (e: SimRequestEvent): void => {
     if (out.json) return out.line(requestJson(e));
