@@ -13,6 +13,7 @@ import type { CommandContext } from '../context.js';
 import { authModeName } from '../../endpoints/wifi-auth.js';
 import { displayBytes, macText, padText, ssidText } from '../format.js';
 import type { SimArgs } from '../options.js';
+import { forTerminal } from '../terminal-text.js';
 import { EXAMPLE_SECRET, EXAMPLE_USERNAME, FAST_TIMINGS, startSimulator } from '../simulator.js';
 
 function parseListen(text: string): { host: string; port: number } {
@@ -96,7 +97,7 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
       : out.colors.red(`no answer: ${e.failure ?? 'failed'}`);
     out.step(
       'request',
-      `${e.endpoint.padEnd(13)} session ${e.sessionId}  ${e.phase.padEnd(16)} ${String(e.requestBytes.length).padStart(4)} B → ${size}`,
+      `${forTerminal(e.endpoint).padEnd(13)} session ${e.sessionId}  ${e.phase.padEnd(16)} ${String(e.requestBytes.length).padStart(4)} B → ${size}`,
     );
     if (a.verbose)
       out.debug(`  in ${toHex(e.requestBytes)}${e.responseBytes ? `\n    out ${toHex(e.responseBytes)}` : ''}`);
