@@ -64,7 +64,7 @@ void describe('bounded reads', () => {
     assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024, 'memory stays small');
   });
 
-  void it('--data @/dev/zero stops at the data limit; a big stdin PoP stops at the secret limit', async () => {
+  void it('--data and sim --aps from /dev/zero stop at their limits; a big stdin PoP stops at the secret limit', async () => {
     const d = await cli([
       ...PROVISION,
       '--pop',
@@ -78,6 +78,12 @@ void describe('bounded reads', () => {
     ]);
     assert.equal(d.code, 2);
     assert.match(d.stderr, /data for x from "\/dev\/zero" is longer than 64 KiB/);
+    const aps = await cli(['sim', '--aps', '/dev/zero']);
+    assert.equal(aps.code, 2);
+    assert.match(
+      aps.stderr,
+      /the --aps access points from "\/dev\/zero" is longer than 1 MiB, the limit for this input \(aps\)/,
+    );
     const s = await cli([...PROVISION, '--pop-file', '-', '--passphrase', ''], [Buffer.alloc(5000, 0x61)]);
     assert.equal(s.code, 2);
     assert.match(s.stderr, /the PoP from stdin is longer than 1 KiB/);

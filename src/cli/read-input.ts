@@ -51,6 +51,7 @@ const READ_CHUNK = 16 * 1024;
 const RELEASE_WAIT_MS = 1000;
 
 function sizeText(n: number): string {
+  if (n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
   return n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
 }
 

@@ -59,11 +59,6 @@ export class Redactor {
     }
   }
 
-  /** True when the whole string is a secret (in any form the CLI prints one). */
-  isSecret(s: string): boolean {
-    return this.enabled && this.#forms.has(s);
-  }
-
   /**
    * A copy of `v` with secret values replaced: strings equal to a secret become REDACTED, byte arrays equal to
    * one become REDACTED's bytes (so a Uint8Array field stays one). Walks plain objects and arrays; other values
