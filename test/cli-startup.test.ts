@@ -56,6 +56,7 @@ void it('the CLI entry statically loads only the option table and commander', ()
     'src/cli/format.ts',
     'src/cli/main.ts',
     'src/cli/options.ts',
+    'src/cli/streams.ts', // guards stdout/stderr before the first write (no imports of its own)
     'src/errors.ts',
   ]);
 });

@@ -5,10 +5,16 @@
  * reorder the line (bidi overrides are escaped too, as terminal-text.ts does for other device text).
  */
 import { toHex } from '../bytes.js';
-import { isReordering } from './terminal-text.js';
 
 function isControl(cp: number): boolean {
   return cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
+}
+
+/** Format characters that change how the rest of the line is shown (Trojan Source), and line separators. */
+export function isReordering(cp: number): boolean {
+  return (
+    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x2028 || cp === 0x2029 || cp === 0x061c
+  );
 }
 
 function escapeByte(b: number): string {

@@ -10,13 +10,7 @@
  * A backslash is left alone, so a message that quotes a path stays readable; bytes that are not UTF-8 (an
  * SSID) are escaped before they become text, by displayBytes (format.ts).
  */
-
-/** Format characters that change how the rest of the line is shown (Trojan Source), and line separators. */
-export function isReordering(cp: number): boolean {
-  return (
-    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x2028 || cp === 0x2029 || cp === 0x061c
-  );
-}
+import { isReordering } from './format.js';
 
 function hex2(cp: number): string {
   return `\\x${cp.toString(16).padStart(2, '0')}`;
