@@ -67,6 +67,7 @@ void it('the CLI entry statically loads only the option table and commander', ()
     'src/cli/option-values.ts',
     'src/cli/options.ts',
     'src/cli/utf8-strict.ts',
+    'src/cli/streams.ts', // guards stdout/stderr before the first write (no imports of its own)
     'src/errors.ts',
   ]);
 });

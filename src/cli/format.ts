@@ -1,12 +1,20 @@
 /**
  * Turning device bytes into text for people and for JSON. SSIDs are raw bytes (PROTOCOL.md §9 item 13):
  * shown as UTF-8 when they are UTF-8, with every other byte (and control characters) escaped as \xNN so that
- * two different SSIDs never look the same and nothing the device sends can move the terminal's cursor.
+ * two different SSIDs never look the same and nothing the device sends can move the terminal's cursor or
+ * reorder the line (bidi overrides are escaped too, as terminal-text.ts does for other device text).
  */
 import { toHex } from '../bytes.js';
 
 function isControl(cp: number): boolean {
   return cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
+}
+
+/** Format characters that change how the rest of the line is shown (Trojan Source), and line separators. */
+export function isReordering(cp: number): boolean {
+  return (
+    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x2028 || cp === 0x2029 || cp === 0x061c
+  );
 }
 
 function escapeByte(b: number): string {
@@ -48,7 +56,8 @@ export function displayBytes(bytes: Uint8Array): string {
     }
     const ch = decoder.decode(bytes.subarray(i, i + n));
     const cp = ch.codePointAt(0)!;
-    if (isControl(cp)) out += n === 1 ? escapeByte(cp) : `\\u{${cp.toString(16)}}`;
+    // A C1 control is \u{9b}, not \x9b: that is how an invalid byte 0x9b is shown.
+    if (isControl(cp) || isReordering(cp)) out += n === 1 ? escapeByte(cp) : `\\u{${cp.toString(16)}}`;
     else if (ch === '\\') out += '\\\\';
     else out += ch;
     i += n;

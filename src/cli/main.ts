@@ -10,6 +10,7 @@ import { EspProvError, toEspProvError } from '../errors.js';
 import type { CliIo, CliStream, CommandContext } from './context.js';
 import { parseArgv, type OutputFlags, type ParsedCommand } from './options.js';
 import type { Prompter } from './prompts.js';
+import { guardStream, rawStream } from './streams.js';
 
 export type { CliIo } from './context.js';
 
@@ -96,12 +97,12 @@ export async function run(argv: readonly string[], io: CliIo, signal: AbortSigna
     redactor,
     signal,
     interactive,
-    stdin: new StdinOnce(() => readAll(io.stdin)),
+    stdin: new StdinOnce(io.stdin, { signal, timeoutMs: (flags as { timeoutMs?: number }).timeoutMs }),
     prompter() {
       if (!createPrompter) throw new EspProvError('INTERNAL', 'prompt requested without a terminal');
       prompter ??= createPrompter({
         input: io.stdin,
-        output: io.stderr as unknown as NodeJS.WritableStream,
+        output: rawStream(io.stderr) as NodeJS.WritableStream,
         signal,
       });
       return prompter;
@@ -120,16 +121,6 @@ export async function run(argv: readonly string[], io: CliIo, signal: AbortSigna
   }
 }
 
-function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => (text += chunk));
-    stream.once('end', () => resolve(text));
-    stream.once('error', reject);
-  });
-}
-
 /** The process entry (bin/esp-prov.js). */
 export async function main(argv: string[]): Promise<void> {
   const controller = new AbortController();
@@ -141,7 +132,13 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  // A reader that goes away (`| head -1`) closes a stream; the run still ends with its own exit code (streams.ts).
+  const io: CliIo = {
+    stdout: guardStream(process.stdout),
+    stderr: guardStream(process.stderr),
+    stdin: process.stdin,
+    env: process.env,
+  };
   const code = await run(argv, io, controller.signal);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

@@ -6,7 +6,8 @@ import type { ProvisionEvent } from '../provision/events.js';
 import type { TraceEvent } from '../session/session.js';
 import { responseText, ssidText } from './format.js';
 import type { Colors, Fields, Output, OutputOptions } from './renderer.js';
-import { redacting, type Writer } from './redact.js';
+import type { Writer } from './redact.js';
+import { forTerminal, linesForTerminal } from './terminal-text.js';
 
 const STILL_WAITING_EVERY_MS = 5000;
 
@@ -25,8 +26,8 @@ export class HumanOutput implements Output {
     this.#o = o;
     this.colors = pc.createColors(o.color);
     this.#outColors = pc.createColors(o.colorStdout ?? false);
-    this.#out = redacting(o.stdout, o.redactor);
-    this.#err = redacting(o.stderr, o.redactor);
+    this.#out = o.stdout;
+    this.#err = o.stderr;
   }
 
   #now(): number {
@@ -34,7 +35,7 @@ export class HumanOutput implements Output {
   }
 
   step(_name: string, text: string): void {
-    this.#err.write(`${this.colors.dim('›')} ${text}\n`);
+    this.#err.write(`${this.colors.dim('›')} ${this.#o.redactor.value(text)}\n`);
   }
 
   #warn(text: string): void {
@@ -53,16 +54,25 @@ export class HumanOutput implements Output {
     this.#err.write(`  ${this.colors.dim(`${what} (${Math.round((t - this.#waitingSince) / 1000)} s)`)}\n`);
   }
 
-  event(e: ProvisionEvent): void {
+  /**
+   * Secret values are replaced before anything is formatted (redact.ts); every string the device chose is
+   * printed through forTerminal (terminal-text.ts).
+   */
+  event(event: ProvisionEvent): void {
     const c = this.colors;
+    const e = this.#o.redactor.value(event);
     switch (e.type) {
       case 'version': {
         const i = e.info;
-        const parts = [`version ${i.version ?? '(none)'}`];
+        const parts = [`version ${i.version !== undefined ? forTerminal(i.version) : '(none)'}`];
         if (i.secVer !== undefined)
           parts.push(`sec_ver ${i.secVer}${i.secPatchVer !== undefined ? ` (patch ${i.secPatchVer})` : ''}`);
         if (i.manager)
-          parts.push(i.capabilities.length > 0 ? `capabilities ${i.capabilities.join(', ')}` : 'no capabilities');
+          parts.push(
+            i.capabilities.length > 0
+              ? `capabilities ${i.capabilities.map(forTerminal).join(', ')}`
+              : 'no capabilities',
+          );
         else parts.push('a legacy device (no capability report)');
         return this.step('version', `Device answered: ${parts.join('; ')}`);
       }
@@ -84,7 +94,9 @@ export class HumanOutput implements Output {
         );
       case 'custom-data': {
         const r = responseText(e.response);
-        this.#out.write(`${e.endpoint} response${r.kind === 'hex' ? ' (hex)' : ''}: ${r.text}\n`);
+        this.#out.write(
+          `${forTerminal(e.endpoint)} response${r.kind === 'hex' ? ' (hex)' : ''}: ${forTerminal(r.text)}\n`,
+        );
         return;
       }
       case 'ctrl':
@@ -137,9 +149,9 @@ export class HumanOutput implements Output {
         if (e.status.state === 'attaching') this.#stillWaiting('still attaching…');
         return;
       case 'reconnect':
-        return this.#warn(`lost the link (${e.reason}); re-establishing the session…`);
+        return this.#warn(`lost the link (${forTerminal(e.reason)}); re-establishing the session…`);
       case 'warning':
-        return this.#warn(e.message);
+        return this.#warn(linesForTerminal(e.message));
     }
   }
 
@@ -152,14 +164,15 @@ export class HumanOutput implements Output {
     let line = `  ${arrow} ${t.endpoint} ${t.wire.length} B  wire ${r.hex(t.wire, all)}`;
     if (t.endpoint === 'proto-ver') {
       const text = responseText(t.wire);
-      if (text.kind === 'text') line += `  ${c.dim(JSON.stringify(text.text))}`;
+      if (text.kind === 'text') line += `  ${c.dim(`"${forTerminal(this.#o.redactor.value(text.text))}"`)}`;
     }
     this.#err.write(line + '\n');
     if (t.plaintext) this.#err.write(`      ${c.dim('plain')} ${r.hex(t.plaintext, all)}\n`);
   }
 
   debug(line: string): void {
-    if (this.#o.verbose) this.#err.write(`  ${this.colors.dim(line)}\n`);
+    // Transport detail can quote what the device sent.
+    if (this.#o.verbose) this.#err.write(`  ${this.colors.dim(linesForTerminal(this.#o.redactor.value(line)))}\n`);
   }
 
   success(text: string): void {
@@ -168,7 +181,9 @@ export class HumanOutput implements Output {
 
   failure(err: EspProvError, hints: readonly string[]): void {
     const c = this.colors;
-    this.#err.write(`${c.red('✖')} ${err.message} ${c.dim(`[${err.code}]`)}\n`);
+    // Error messages can quote device text (an unexpected answer, a reason string).
+    const message = linesForTerminal(this.#o.redactor.value(err.message));
+    this.#err.write(`${c.red('✖')} ${message} ${c.dim(`[${err.code}]`)}\n`);
     for (const h of hints) this.#err.write(`  ${c.dim('try:')} ${h}\n`);
   }
 
@@ -177,6 +192,6 @@ export class HumanOutput implements Output {
   }
 
   line(value: Fields): void {
-    this.#out.write(JSON.stringify(value) + '\n');
+    this.#out.write(JSON.stringify(this.#o.redactor.value(value)) + '\n');
   }
 }

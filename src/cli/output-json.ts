@@ -9,7 +9,7 @@ import type { ProvisionEvent } from '../provision/events.js';
 import type { TraceEvent } from '../session/session.js';
 import { displayBytes, macText, responseText } from './format.js';
 import type { Colors, Fields, Output, OutputOptions } from './renderer.js';
-import { redacting, type Writer } from './redact.js';
+import type { Writer } from './redact.js';
 
 export function apJson(ap: AccessPoint): Fields {
   return {
@@ -35,7 +35,7 @@ function threadJson(n: ThreadNetwork): Fields {
   };
 }
 
-/** ProvisionEvent → JSON object (bytes as text + hex; events never carry secrets). */
+/** ProvisionEvent → JSON object (bytes as text + hex). Secret values are replaced afterwards, in line(). */
 export function eventJson(e: ProvisionEvent): Fields {
   switch (e.type) {
     case 'version':
@@ -106,11 +106,12 @@ export class JsonOutput implements Output {
 
   constructor(o: OutputOptions) {
     this.#o = o;
-    this.#out = redacting(o.stdout, o.redactor);
+    this.#out = o.stdout;
   }
 
+  /** Every line: secret values replaced first (redact.ts), then serialised; the text is never edited after. */
   line(value: Fields): void {
-    this.#out.write(JSON.stringify(value) + '\n');
+    this.#out.write(JSON.stringify(this.#o.redactor.value(value)) + '\n');
   }
 
   step(name: string, text: string, fields: Fields = {}): void {

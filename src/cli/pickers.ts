@@ -3,7 +3,8 @@
  * the BLE device. Building the choices is pure (and tested); asking goes through the Prompter.
  *
  * The AP list shows one line per SSID — the strongest BSSID — sorted by signal; every other BSSID stays
- * reachable through "Choose a specific access point…". SSIDs are shown faithfully (format.ts), auth modes by
+ * reachable through "Choose a specific access point…". SSIDs are shown faithfully (format.ts), other device text
+ * through forTerminal (terminal-text.ts), auth modes by
  * name even above the proto enum (PROTOCOL.md §3.4, §9 item 17).
  */
 import { toHex } from '../bytes.js';
@@ -15,6 +16,7 @@ import type { AccessPointChoice, ThreadChoice } from '../provision/flow.js';
 import { macText, padText, signalLevel, ssidText, textWidth } from './format.js';
 import type { Colors } from './output.js';
 import type { ChoiceOrSeparator, Prompter, SelectChoice } from './prompts.js';
+import { forTerminal } from './terminal-text.js';
 
 export interface ApGroup {
   ssid: Uint8Array;
@@ -153,7 +155,7 @@ export function threadChoices(
   c?: Colors,
 ): ChoiceOrSeparator<ThreadNetwork | 'rescan'>[] {
   const sorted = [...networks].sort((a, b) => b.rssi - a.rssi);
-  const width = Math.min(16, Math.max(8, ...sorted.map((n) => textWidth(n.networkName))));
+  const width = Math.min(16, Math.max(8, ...sorted.map((n) => textWidth(forTerminal(n.networkName)))));
   return [
     ...sorted.map((n) => ({
       value: n,
@@ -161,7 +163,7 @@ export function threadChoices(
         signalBars(n.rssi, c),
         String(n.rssi).padStart(4),
         'dBm ',
-        padText(n.networkName || '(no name)', width),
+        padText(forTerminal(n.networkName) || '(no name)', width),
         `PAN 0x${n.panId.toString(16).padStart(4, '0')}`,
         `ch ${String(n.channel).padStart(2)}`,
       ].join(' '),
@@ -191,7 +193,7 @@ export function bleChoices(
   devices: readonly BleDeviceInfo[],
   c?: Colors,
 ): ChoiceOrSeparator<BleDeviceInfo | 'rescan'>[] {
-  const width = Math.min(24, Math.max(8, ...devices.map((d) => textWidth(d.name))));
+  const width = Math.min(24, Math.max(8, ...devices.map((d) => textWidth(forTerminal(d.name)))));
   return [
     ...devices.map((d) => ({
       value: d,
@@ -199,8 +201,8 @@ export function bleChoices(
         signalBars(d.rssi, c),
         String(d.rssi).padStart(4),
         'dBm ',
-        padText(d.name || '(no name)', width),
-        d.address || d.id,
+        padText(forTerminal(d.name) || '(no name)', width),
+        forTerminal(d.address || d.id),
       ].join(' '),
       ...(d.connectable ? {} : { disabled: 'not connectable' }),
     })),

@@ -3,9 +3,16 @@
  * payload, the environment, and only then a prompt (on a terminal) — or MISSING_INPUT naming all the ways
  * to give it. Files and stdin lose one trailing newline (what `echo` and editors add), nothing else.
  */
-import { readFile } from 'node:fs/promises';
 import { EspProvError } from '../errors.js';
 import type { SecretSources } from './options.js';
+import {
+  decodeUtf8Strict,
+  readInputFile,
+  readStreamBounded,
+  valueText,
+  type InputKind,
+  type ReadContext,
+} from './read-input.js';
 
 export type SecretOrigin = 'flag' | 'file' | 'qr' | 'env';
 
@@ -14,17 +21,34 @@ export interface Resolved {
   from: SecretOrigin;
 }
 
-/** Reads stdin at most once: two values cannot both come from it. */
+/**
+ * The user's inputs as files and stdin, read through read-input.ts with the run's signal and `--timeout`.
+ * stdin is read at most once: two values cannot both come from it.
+ */
 export class StdinOnce {
   #used: string | undefined;
-  constructor(private readonly read: () => Promise<string>) {}
+  constructor(
+    private readonly stream: NodeJS.ReadableStream,
+    /** The run's signal and `--timeout`, for every file read as well. */
+    readonly context: ReadContext = {},
+  ) {}
 
-  async take(purpose: string): Promise<string> {
+  async takeBytes(purpose: string, kind: InputKind): Promise<Uint8Array> {
     if (this.#used !== undefined) {
       throw new EspProvError('USAGE', `stdin is already used for ${this.#used}; it cannot also give ${purpose}`);
     }
     this.#used = purpose;
-    return this.read();
+    return readStreamBounded(this.stream, 'stdin', { ...this.context, what: purpose, kind }, false);
+  }
+
+  /** Any UTF-8 text (a QR payload may be pretty-printed JSON), one trailing newline dropped. */
+  async takeText(purpose: string, kind: InputKind): Promise<string> {
+    return stripNewline(decodeUtf8Strict(await this.takeBytes(purpose, kind), `${purpose} from stdin`));
+  }
+
+  /** One line of text (one trailing newline dropped), as for a secret. */
+  async take(purpose: string, kind: InputKind): Promise<string> {
+    return valueText(await this.takeBytes(purpose, kind), `${purpose} from stdin`);
   }
 }
 
@@ -32,24 +56,22 @@ export function stripNewline(text: string): string {
   return text.replace(/\r?\n$/, '');
 }
 
-export async function readValueFile(path: string, purpose: string, stdin: StdinOnce): Promise<string> {
-  if (path === '-') return stripNewline(await stdin.take(purpose));
-  try {
-    return stripNewline(await readFile(path, 'utf8'));
-  } catch (e) {
-    const code = (e as { code?: string }).code ?? 'error';
-    throw new EspProvError('USAGE', `cannot read ${purpose} from ${JSON.stringify(path)} (${code})`, { cause: e });
-  }
+/** A one-line text value from a file or stdin ("-"): bounded, strict UTF-8, no control characters. */
+export async function readValueFile(
+  path: string,
+  purpose: string,
+  stdin: StdinOnce,
+  kind: InputKind = 'secret',
+): Promise<string> {
+  if (path === '-') return stdin.take(purpose, kind);
+  const bytes = await readInputFile(path, { ...stdin.context, what: purpose, kind });
+  return valueText(bytes, `${purpose} from ${JSON.stringify(path)}`);
 }
 
+/** Raw bytes from a file or stdin ("-"), up to the --data limit. */
 export async function readBytesFile(path: string, purpose: string, stdin: StdinOnce): Promise<Uint8Array> {
-  if (path === '-') return new TextEncoder().encode(await stdin.take(purpose));
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (e) {
-    const code = (e as { code?: string }).code ?? 'error';
-    throw new EspProvError('USAGE', `cannot read ${purpose} from ${JSON.stringify(path)} (${code})`, { cause: e });
-  }
+  if (path === '-') return stdin.takeBytes(purpose, 'data');
+  return readInputFile(path, { ...stdin.context, what: purpose, kind: 'data' });
 }
 
 /** Applies the precedence; undefined when no source has a value (the caller prompts or fails). */

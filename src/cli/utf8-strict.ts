@@ -16,9 +16,13 @@ export function decodeUtf8Strict(bytes: Uint8Array, what: string): string {
   try {
     return STRICT.decode(bytes);
   } catch (e) {
-    throw new EspProvError('USAGE', `${what} is not valid UTF-8 text; give the exact bytes in hex instead`, {
-      cause: e,
-    });
+    throw new EspProvError(
+      'USAGE',
+      `${what} is not valid UTF-8 text (another encoding, or binary?); give the exact bytes in hex instead`,
+      {
+        cause: e,
+      },
+    );
   }
 }
 

@@ -11,6 +11,7 @@ import type { CommandContext } from '../context.js';
 import { macText, ssidText } from '../format.js';
 import type { DemoArgs } from './demo-options.js';
 import { accessPointLine, groupAccessPoints } from '../pickers.js';
+import { forTerminal } from '../terminal-text.js';
 import { EXAMPLE_SECRET, EXAMPLE_USERNAME, startSimulator } from '../simulator.js';
 
 const DEMO_SSID = 'HomeNetwork';
@@ -76,7 +77,7 @@ export async function runDemo(a: DemoArgs, ctx: CommandContext): Promise<number>
       },
       onWifiFailure(err, last): Promise<WifiCredentials | undefined> {
         if (++attempt > 1) return Promise.resolve(undefined);
-        out.step('retry', `${c.red('✖')} ${err.message} [${err.code}]`, { code: err.code });
+        out.step('retry', `${c.red('✖')} ${forTerminal(err.message)} [${err.code}]`, { code: err.code });
         out.step('retry', 'Retrying with the right passphrase (ctrl reset, then the credentials again, same session)');
         return Promise.resolve({ ...last, passphrase: right });
       },
@@ -84,7 +85,7 @@ export async function runDemo(a: DemoArgs, ctx: CommandContext): Promise<number>
     if (result.network !== 'wifi') throw new Error('demo expected a Wi-Fi result');
     const s = result.connected;
     out.success(
-      `Connected to "${ssidText(s.ssid)}" — IP ${s.ip}, BSSID ${macText(s.bssid)}, channel ${s.channel} (${authModeName(s.authMode)})`,
+      `Connected to "${ssidText(s.ssid)}" — IP ${forTerminal(s.ip)}, BSSID ${macText(s.bssid)}, channel ${s.channel} (${authModeName(s.authMode)})`,
       {
         network: 'wifi',
         ssid: ssidText(s.ssid),

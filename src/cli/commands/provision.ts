@@ -15,6 +15,7 @@ import { passphraseProblem } from '../option-values.js';
 import { pickThreadNetwork, validateNetworkKey, WifiPicker } from '../pickers.js';
 import { parseQrPayload, type QrPayload } from '../qr-payload.js';
 import { missing, readBytesFile, resolveSecret } from '../secrets.js';
+import { forTerminal } from '../terminal-text.js';
 import { openTransport } from '../transports.js';
 import { TRANSPORTS, type ProvisionArgs } from './provision-options.js';
 
@@ -39,7 +40,7 @@ interface Inputs {
 
 async function gatherInputs(a: ProvisionArgs, ctx: CommandContext): Promise<Inputs> {
   let qr: QrPayload | undefined;
-  if (a.qr !== undefined) qr = parseQrPayload(a.qr === '-' ? await ctx.stdin.take('the QR payload') : a.qr);
+  if (a.qr !== undefined) qr = parseQrPayload(a.qr === '-' ? await ctx.stdin.takeText('the QR payload', 'qr') : a.qr);
   const transport = a.transport ?? qr?.transport;
   let serviceName = a.serviceName;
   if (serviceName === undefined && qr?.name !== undefined) {
@@ -116,7 +117,7 @@ function interaction(a: ProvisionArgs, ctx: CommandContext): Partial<ProvisionOp
     },
     async onWifiFailure(err, last): Promise<WifiCredentials | undefined> {
       if (++retries > MAX_WIFI_RETRIES) return undefined;
-      ctx.out.step('wifi-failed', `${ctx.out.colors.red('✖')} ${err.message}`, { code: err.code });
+      ctx.out.step('wifi-failed', `${ctx.out.colors.red('✖')} ${forTerminal(err.message)}`, { code: err.code });
       if (err.code === 'WIFI_AUTH_FAILED') {
         const p = await picker.passphrase(last.ssid, `New passphrase for "${ssidText(last.ssid)}" (empty to give up)`);
         if (p.length === 0) return undefined;
@@ -127,7 +128,8 @@ function interaction(a: ProvisionArgs, ctx: CommandContext): Partial<ProvisionOp
     },
     selectThreadNetwork: (networks) => pickThreadNetwork(prompter, networks, ctx.out.colors, note),
     async askNetworkKey(network) {
-      const key = await prompter.secret(`Network key of "${network.networkName}" (32 hex digits)`, validateNetworkKey);
+      const name = forTerminal(network.networkName);
+      const key = await prompter.secret(`Network key of "${name}" (32 hex digits)`, validateNetworkKey);
       const bytes = fromHex(key.trim());
       ctx.redactor.add(bytes);
       return bytes;
@@ -140,7 +142,7 @@ function report(result: ProvisionResult, a: ProvisionArgs, ctx: CommandContext):
   if (result.network === 'wifi') {
     const c = result.connected;
     ctx.out.success(
-      `Connected to "${ssidText(c.ssid)}" — IP ${c.ip}, BSSID ${macText(c.bssid)}, channel ${c.channel} (${authModeName(c.authMode)})`,
+      `Connected to "${ssidText(c.ssid)}" — IP ${forTerminal(c.ip)}, BSSID ${macText(c.bssid)}, channel ${c.channel} (${authModeName(c.authMode)})`,
       {
         network: 'wifi',
         ssid: displayBytes(c.ssid),
@@ -155,7 +157,7 @@ function report(result: ProvisionResult, a: ProvisionArgs, ctx: CommandContext):
   } else if (result.network === 'thread') {
     const t = result.attached;
     ctx.out.success(
-      `Attached to the Thread network${t.name ? ` "${t.name}"` : ''} — PAN 0x${t.panId.toString(16).padStart(4, '0')}, extended PAN ${toHex(t.extPanId)}, channel ${t.channel}`,
+      `Attached to the Thread network${t.name ? ` "${forTerminal(t.name)}"` : ''} — PAN 0x${t.panId.toString(16).padStart(4, '0')}, extended PAN ${toHex(t.extPanId)}, channel ${t.channel}`,
       { network: 'thread', name: t.name, panId: t.panId, extPanId: toHex(t.extPanId), channel: t.channel, security },
     );
   } else if (a.ctrl) {

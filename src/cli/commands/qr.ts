@@ -8,7 +8,7 @@ import { EspProvError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import type { QrArgs } from './qr-options.js';
 import { parseQrPayload, qrSecurityHint } from '../qr-payload.js';
-import { stripNewline } from '../secrets.js';
+import { forTerminal } from '../terminal-text.js';
 
 type QrTerminal = typeof QrModule;
 
@@ -31,7 +31,7 @@ export async function runQr(a: QrArgs, ctx: CommandContext): Promise<number> {
         'give the payload: esp-prov qr \'{"ver":"v1","name":"PROV_…",…}\' (or - for stdin)',
       );
     }
-    input = stripNewline(await ctx.stdin.take('the QR payload'));
+    input = await ctx.stdin.takeText('the QR payload', 'qr');
   }
   const p = parseQrPayload(input);
   ctx.redactor.add(p.pop);
@@ -44,21 +44,22 @@ export async function runQr(a: QrArgs, ctx: CommandContext): Promise<number> {
     ...(p.pop !== undefined ? { pop: p.pop } : {}),
   };
   if (ctx.out.json) {
-    ctx.out.success('', { payload: p.json, ...facts });
+    // The payload text holds the PoP: its values are redacted, not its text (however the JSON spells them).
+    ctx.out.success('', { payload: ctx.redactor.jsonText(p.json), ...facts });
     return 0;
   }
   ctx.out.print(`${await renderQr(p.json)}\n`);
   const parts = [
-    p.name !== undefined ? `name ${p.name}` : 'no name',
+    p.name !== undefined ? `name ${forTerminal(p.name)}` : 'no name',
     p.transport ?? 'transport not given',
     security === 2
-      ? `Security 2 (username ${p.username ?? ''}, password in "pop")`
+      ? `Security 2 (username ${forTerminal(p.username ?? '')}, password in "pop")`
       : security === 1
         ? 'Security 1 (PoP)'
         : 'no PoP',
   ];
   ctx.out.print(`${parts.join(' · ')}\n`);
   if (p.ver !== undefined && p.ver !== 'v1')
-    ctx.out.step('note', `unknown payload version ${JSON.stringify(p.ver)} (expected v1)`);
+    ctx.out.step('note', `unknown payload version "${forTerminal(p.ver)}" (expected v1)`);
   return 0;
 }

@@ -3,9 +3,7 @@
  * protocomm_httpd on --listen. Console: the device console on a pseudo-terminal, for `--transport serial`.
  * With --json the first stdout line is {"event":"ready",…} and every request is one JSON line after it.
  */
-import { readFile } from 'node:fs/promises';
 import { toHex } from '../../bytes.js';
-import { EspProvError } from '../../errors.js';
 import type { SimRequestEvent } from '../../sim/device.js';
 import type { SimStateEvent } from '../../sim/manager.js';
 import type { SimAccessPoint } from '../../sim/access-points.js';
@@ -14,6 +12,7 @@ import type { CommandContext } from '../context.js';
 import { authModeName } from '../../endpoints/wifi-auth.js';
 import { displayBytes, macText, padText, ssidText } from '../format.js';
 import type { SimArgs } from './sim-options.js';
+import { forTerminal } from '../terminal-text.js';
 import { EXAMPLE_SECRET, EXAMPLE_USERNAME, FAST_TIMINGS, startSimulator } from '../simulator.js';
 
 function stateJson(e: SimStateEvent): Record<string, unknown> {
@@ -77,11 +76,10 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
   let accessPoints: SimAccessPoint[] | undefined;
   if (a.aps !== undefined) {
     const { loadAccessPoints } = await import('../../sim/access-points.js');
-    accessPoints = loadAccessPoints(
-      await readFile(a.aps, 'utf8').catch((e: unknown) => {
-        throw new EspProvError('USAGE', `cannot read --aps ${JSON.stringify(a.aps)}`, { cause: e });
-      }),
-    );
+    const { decodeUtf8Strict, readInputFile } = await import('../read-input.js');
+    const what = 'the --aps access points';
+    const bytes = await readInputFile(a.aps, { what, kind: 'aps', signal: ctx.signal });
+    accessPoints = loadAccessPoints(decodeUtf8Strict(bytes, `${what} from ${JSON.stringify(a.aps)}`));
   }
   const log = (e: SimRequestEvent): void => {
     if (out.json) return out.line(requestJson(e));
@@ -90,7 +88,7 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
       : out.colors.red(`no answer: ${e.failure ?? 'failed'}`);
     out.step(
       'request',
-      `${e.endpoint.padEnd(13)} session ${e.sessionId}  ${e.phase.padEnd(16)} ${String(e.requestBytes.length).padStart(4)} B → ${size}`,
+      `${forTerminal(e.endpoint).padEnd(13)} session ${e.sessionId}  ${e.phase.padEnd(16)} ${String(e.requestBytes.length).padStart(4)} B → ${size}`,
     );
     if (a.verbose)
       out.debug(`  in ${toHex(e.requestBytes)}${e.responseBytes ? `\n    out ${toHex(e.responseBytes)}` : ''}`);
