@@ -95,7 +95,7 @@ void describe('bounded reads', () => {
     mkdirSync(join(DIR, 'dir'));
     const cases: [string, RegExp][] = [
       ['nuls', /"[^"]*nuls" is not a line of text: it holds the control character 0x00/],
-      ['latin1', /"[^"]*latin1" is not UTF-8 text/],
+      ['latin1', /"[^"]*latin1" is not valid UTF-8 text/],
       ['dir', /cannot read the passphrase from "[^"]*dir": it is a directory/],
       ['missing', /cannot read the passphrase from "[^"]*missing": there is no such file/],
     ];
