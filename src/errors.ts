@@ -19,12 +19,13 @@ export const ERROR_CODES = [
   'DEVICE_AUTH_FAILED', // the device's proof did not verify: it does not know the secret (forged or wrong device)
   'DECRYPT_FAILED', // a response did not authenticate (GCM tag) or the session keys are out of step
   'DECODE_FAILED', // malformed protobuf, wrong message type, wrong lengths
-  'DEVICE_STATUS', // the device answered with a non-Success status
+  'DEVICE_STATUS', // the device answered with an error status: a protocol status, or HTTP 4xx/5xx
   'WIFI_AUTH_FAILED', // the device could not join: wrong passphrase
   'WIFI_NOT_FOUND', // the device could not find the network
   'WIFI_FAILED', // any other Wi-Fi connection failure
   'THREAD_DATASET_INVALID', // the device could not parse the Thread dataset
   'THREAD_NOT_FOUND', // the device could not attach to the Thread network
+  'APPLIED_UNCONFIRMED', // the credentials were applied, but the device's outcome could not be read: it may have joined
   'INTERNAL', // a bug in esp-prov
 ] as const;
 
@@ -51,6 +52,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   WIFI_FAILED: 13,
   THREAD_DATASET_INVALID: 14,
   THREAD_NOT_FOUND: 15,
+  // 16 is kept for a batch in which some boards failed.
+  APPLIED_UNCONFIRMED: 17,
   INTERNAL: 1,
 };
 

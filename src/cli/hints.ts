@@ -102,6 +102,11 @@ export function hintsFor(err: EspProvError, transport: string | undefined): stri
       return ['check --dataset_tlvs (hex of the active operational dataset, e.g. from `ot-ctl dataset active -x`)'];
     case 'THREAD_NOT_FOUND':
       return ['check the network key and channel, and that a Thread border router is up nearby'];
+    case 'APPLIED_UNCONFIRMED':
+      return [
+        'the device has the credentials: check whether it joined (its log, your router) before provisioning again',
+        'a device stops provisioning once it has joined, so it may no longer answer',
+      ];
     case 'INTERNAL':
       return ['this is a bug in esp-prov: please report it with the output of -v'];
   }

@@ -147,13 +147,23 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     o.onEvent?.({ type: 'ctrl', command });
     return { network: 'none', connection: conn, custom: [] };
   }
+  const thread = isThread(conn, o.network);
+  if (thread && conn.info.manager && !hasCapability(conn.info, 'thread_prov')) {
+    // Checked before anything is sent: a Wi-Fi-only manager would fail the Thread messages by closing the link.
+    throw new EspProvError(
+      'UNSUPPORTED',
+      'the device does not provision Thread networks (it reports no thread_prov capability)',
+      {
+        details: { capabilities: conn.info.capabilities, missingCapability: 'thread_prov' },
+      },
+    );
+  }
   const custom: { endpoint: string; response: Uint8Array }[] = [];
   for (const c of o.custom ?? []) {
     const response = await callCustomEndpoint(conn.session, c.endpoint, c.data, req);
     o.onEvent?.({ type: 'custom-data', endpoint: c.endpoint, response });
     custom.push({ endpoint: c.endpoint, response });
   }
-  const thread = isThread(conn, o.network);
   const wait = {
     ...req,
     onEvent: o.onEvent,

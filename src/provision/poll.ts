@@ -1,9 +1,12 @@
 /**
  * Polling a status endpoint until the device reports an outcome, shared by Wi-Fi and Thread.
  * The interval starts short and grows (the device acts ~1 s after Apply, §5.2) under one overall deadline.
- * A transient loss of the link (a SoftAP may hop channels when the station joins, §5.2) is survived by
- * re-running the handshake: status requests are idempotent, and a lost message would have left the session
- * keys out of step anyway (§4.2, §4.3.5). Polling resumes only once a new session is verified.
+ *
+ * A status request changes nothing on the device, so an answer that was lost, stale, corrupted or refused
+ * with an HTTP 5xx is asked for again within the deadline. A lost or unreadable message leaves the session
+ * keys out of step (§4.2, §4.3.5), so each retry first runs a new handshake; polling resumes only once the new
+ * session is verified. A SoftAP may also hop channels while the station joins (§5.2), which such a retry
+ * survives.
  */
 import { EspProvError, toEspProvError } from '../errors.js';
 import { CONFIG_ENDPOINT } from '../protocol/endpoints.js';
@@ -11,8 +14,8 @@ import { sleep } from '../timers.js';
 import type { Connection } from './connect.js';
 import type { EventSink } from './events.js';
 
-/** Consecutive transient failures tolerated while waiting (esp_prov tolerates 3 odd answers). */
-export const MAX_TRANSIENT_FAILURES = 3;
+/** Consecutive failed polls (each with its new handshake) tolerated before giving up, within the deadline. */
+export const MAX_TRANSIENT_FAILURES = 5;
 
 export interface PollOptions {
   /** Overall deadline, ms. */
@@ -21,12 +24,33 @@ export interface PollOptions {
   maxPollMs: number;
   signal?: AbortSignal | undefined;
   onEvent?: EventSink | undefined;
-  /** What to say when the deadline passes. */
-  timeoutMessage: string;
+  /** What to say when the deadline passes (called then, so that it can describe the last status seen). */
+  timeoutMessage: () => string;
 }
 
-function transient(e: EspProvError): boolean {
-  return e.code === 'CONNECTION_LOST' || e.code === 'TIMEOUT' || e.code === 'DECRYPT_FAILED';
+/** A duration for a message: "60 s", "2.5 s", "300 ms". */
+export function seconds(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return ms < 10_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/** Failures of a status poll that another poll may cure. */
+export function retryablePollFailure(e: EspProvError): boolean {
+  switch (e.code) {
+    case 'CONNECTION_LOST': // lost answer, dropped link, a refused (re)handshake
+    case 'TIMEOUT':
+    case 'DECRYPT_FAILED': // corrupted, or keys out of step after a lost message
+    case 'DECODE_FAILED': // corrupted or stale (the previous message type)
+    case 'DEVICE_NOT_FOUND': // the access point is hopping channels
+    case 'HANDSHAKE_FAILED': // a new session refused: the device may be busy joining, or done
+      return true;
+    case 'DEVICE_STATUS':
+      return typeof e.details?.['httpStatus'] === 'number' && e.details['httpStatus'] >= 500;
+    case 'UNSUPPORTED':
+      return e.details?.['staleResponse'] === true;
+    default:
+      return false;
+  }
 }
 
 /**
@@ -43,9 +67,15 @@ export async function pollStatus<S, R>(
   let interval = o.firstPollMs;
   let failures = 0;
   let needHandshake = false;
+  let last: EspProvError | undefined;
   for (;;) {
     const left = deadline - Date.now();
-    if (left <= 0) throw new EspProvError('TIMEOUT', o.timeoutMessage, { endpoint: CONFIG_ENDPOINT });
+    if (left <= 0) {
+      throw new EspProvError('TIMEOUT', o.timeoutMessage(), {
+        endpoint: CONFIG_ENDPOINT,
+        ...(last ? { cause: last, details: { lastFailure: last.code } } : {}),
+      });
+    }
     await sleep(Math.min(interval, left), o.signal);
     interval = Math.min(interval * 1.5, o.maxPollMs);
     try {
@@ -55,11 +85,13 @@ export async function pollStatus<S, R>(
       }
       const status = await poll();
       failures = 0;
+      last = undefined;
       const done = settle(status);
       if (done !== undefined) return done;
     } catch (e) {
       const err = toEspProvError(e);
-      if (!transient(err) || ++failures > MAX_TRANSIENT_FAILURES) throw err;
+      if (!retryablePollFailure(err) || ++failures > MAX_TRANSIENT_FAILURES) throw err;
+      last = err;
       o.onEvent?.({ type: 'reconnect', reason: err.message });
       needHandshake = true;
     }

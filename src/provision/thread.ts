@@ -1,4 +1,5 @@
 /** Thread provisioning on an established connection (network_provisioning devices, PROTOCOL.md §5.9). */
+import { afterApply } from './applied.js';
 import { EspProvError } from '../errors.js';
 import {
   applyThreadConfig,
@@ -11,7 +12,7 @@ import {
 } from '../endpoints/thread.js';
 import type { Connection } from './connect.js';
 import type { EventSink } from './events.js';
-import { pollStatus } from './poll.js';
+import { pollStatus, seconds } from './poll.js';
 import type { WaitOptions } from './wifi.js';
 
 /** The device gives up attaching after 20 s (§5.9); leave room for the transport. */
@@ -64,7 +65,9 @@ export async function provisionThread(
       maxPollMs: o.maxPollMs ?? 2_000,
       signal: o.signal,
       onEvent: o.onEvent,
-      timeoutMessage: `the device did not report a Thread attach within ${Math.round(timeoutMs / 1000)} s`,
+      timeoutMessage: () => `the device did not report a Thread attach within ${seconds(timeoutMs)}`,
     },
-  );
+  ).catch((e: unknown) => {
+    throw afterApply(e, 'the Thread network');
+  });
 }

@@ -3,7 +3,8 @@
  * (polling as poll.ts describes).
  */
 import { EspProvError, toEspProvError } from '../errors.js';
-import { fromUtf8 } from '../bytes.js';
+import { equalBytes, fromUtf8 } from '../bytes.js';
+import { afterApply } from './applied.js';
 import {
   applyWifiConfig,
   getWifiStatus,
@@ -15,7 +16,7 @@ import { sendCtrl } from '../endpoints/ctrl.js';
 import { scanWifi, type AccessPoint, type ScanOptions } from '../endpoints/scan.js';
 import type { Connection } from './connect.js';
 import type { EventSink } from './events.js';
-import { MAX_TRANSIENT_FAILURES, pollStatus } from './poll.js';
+import { MAX_TRANSIENT_FAILURES, pollStatus, seconds } from './poll.js';
 
 export { MAX_TRANSIENT_FAILURES } from './poll.js';
 
@@ -60,16 +61,34 @@ export function wifiFailure(s: Extract<WifiStatus, { state: 'failed' }>, ssid: U
   });
 }
 
-/** Polls GetStatus until Connected (resolves) or a final failure (rejects with WIFI_*). */
+/** The SSID as the device stores it: cut at the first 0x00 (strnlen, §5.2), trailing NULs of a report dropped. */
+function storedSsid(ssid: Uint8Array): Uint8Array {
+  const nul = ssid.indexOf(0);
+  return nul < 0 ? ssid : ssid.subarray(0, nul);
+}
+
+/**
+ * Polls GetStatus until Connected (resolves) or a final failure (rejects with WIFI_*). A Connected status that
+ * names another network is not ours (a status left from an earlier provisioning): keep waiting for ours.
+ */
 export async function waitForWifi(conn: Connection, ssid: Uint8Array, o: WaitOptions = {}): Promise<WifiConnected> {
   let disconnected = 0;
+  let elsewhere: Uint8Array | undefined;
   const timeoutMs = o.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  return pollStatus(
+  const wanted = storedSsid(ssid);
+  const elsewhereNote = (): string =>
+    `the device reports a connection to ${JSON.stringify(fromUtf8(elsewhere!))}, not to ${JSON.stringify(fromUtf8(wanted))} (a status left from an earlier provisioning?)`;
+  const polled = pollStatus(
     conn,
     () => getWifiStatus(conn.session, o.signal ? { signal: o.signal } : {}),
     (status): WifiConnected | undefined => {
       o.onEvent?.({ type: 'wifi-status', status });
-      if (status.state === 'connected') return status;
+      if (status.state === 'connected') {
+        const reported = storedSsid(status.ssid);
+        if (reported.length === 0 || equalBytes(reported, wanted)) return status;
+        elsewhere = reported;
+        return undefined;
+      }
       if (status.state === 'failed') throw wifiFailure(status, ssid);
       // Disconnected (2) is never sent by the manager (§9 item 28); if a device does, give it a few polls.
       if (status.state === 'disconnected' && ++disconnected > MAX_TRANSIENT_FAILURES) {
@@ -83,9 +102,22 @@ export async function waitForWifi(conn: Connection, ssid: Uint8Array, o: WaitOpt
       maxPollMs: o.maxPollMs ?? MAX_POLL_INTERVAL_MS,
       signal: o.signal,
       onEvent: o.onEvent,
-      timeoutMessage: `the device did not report a Wi-Fi connection within ${Math.round(timeoutMs / 1000)} s`,
+      timeoutMessage: () =>
+        elsewhere
+          ? `after ${seconds(timeoutMs)} ${elsewhereNote()}`
+          : `the device did not report a Wi-Fi connection within ${seconds(timeoutMs)}`,
     },
   );
+  // Whatever ends the wait, a Connected status for another network is worth saying.
+  return polled.catch((e: unknown) => {
+    const err = toEspProvError(e);
+    if (!elsewhere || err.code === 'TIMEOUT') throw err;
+    throw new EspProvError(err.code, err.message, {
+      cause: err.cause ?? err,
+      ...(err.endpoint === undefined ? {} : { endpoint: err.endpoint }),
+      details: { ...err.details, note: elsewhereNote() },
+    });
+  });
 }
 
 export interface ProvisionWifiOptions extends WaitOptions {
@@ -103,7 +135,11 @@ export async function provisionWifi(
   o.onEvent?.({ type: 'config-sent', network: 'wifi', ssid: creds.ssid });
   await applyWifiConfig(conn.session, req);
   o.onEvent?.({ type: 'config-applied', network: 'wifi' });
-  return waitForWifi(conn, creds.ssid, o);
+  try {
+    return await waitForWifi(conn, creds.ssid, o);
+  } catch (e) {
+    throw afterApply(e, JSON.stringify(fromUtf8(creds.ssid)));
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
 import { EspProvError, toEspProvError } from '../errors.js';
 import { SESSION_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import type { ClientSecurity } from '../security/scheme.js';
-import type { RequestOptions, Transport } from '../transport/transport.js';
+import { isDeviceRefusal, type RequestOptions, type Transport } from '../transport/transport.js';
 import { parseDeviceInfo, type DeviceInfo } from './version.js';
 
 export { SESSION_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
@@ -134,8 +134,10 @@ export class Session implements EndpointCaller {
 
   #handshakeFailure(e: unknown, step: number): EspProvError {
     const err = toEspProvError(e);
-    // The device's only way to refuse a handshake is to drop the exchange (§4 common rules, §6.2).
-    if (err.code !== 'CONNECTION_LOST') return err;
+    // The device's only way to refuse a handshake is to drop the exchange (§4 common rules, §6.2). A link that
+    // failed for another reason (refused connection, reset, an ATT error other than the device's "no") says
+    // nothing about the credentials and is reported as what it is.
+    if (!isDeviceRefusal(err)) return err;
     const v = this.security.version;
     const suspects: HandshakeSuspect[] = step === 0 ? ['scheme'] : (SUSPECTS[v] ?? ['scheme']);
     return new EspProvError(

@@ -109,6 +109,13 @@ export function chooseSecurity(info: DeviceInfo, requested?: SecurityVersion): S
   } else if (info.manager) {
     version = hasCapability(info, 'no_sec') ? 0 : 1;
     source = 'capabilities';
+  } else if (info.version === undefined) {
+    // Neither the manager's JSON nor a legacy version string: not an answer we can read.
+    throw new EspProvError(
+      'DECODE_FAILED',
+      `the device's proto-ver answer is neither version JSON nor a version string (${JSON.stringify(info.text.slice(0, 40))}): a corrupted answer, or not a provisioning device`,
+      { endpoint: VERSION_ENDPOINT, details: { missing: 'security' } },
+    );
   } else {
     throw new EspProvError(
       'MISSING_INPUT',

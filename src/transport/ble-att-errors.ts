@@ -6,6 +6,7 @@
  * into HANDSHAKE_FAILED during the handshake.
  */
 import { EspProvError } from '../errors.js';
+import { deviceRefused } from './transport.js';
 
 export const ATT_ERROR_NAMES: Readonly<Record<number, string>> = {
   0x01: 'Invalid Handle',
@@ -48,10 +49,10 @@ export function attFailure(endpoint: string, code: number, operation: 'write' | 
   const label = attErrorLabel(code);
   const options = { endpoint, cause, details: { attError: code, operation } };
   if (code === ATT_INVALID_PDU && operation === 'write') {
-    return new EspProvError(
-      'CONNECTION_LOST',
+    return deviceRefused(
+      endpoint,
       `${endpoint}: the device rejected the request (${label}): during the handshake this means a wrong PoP or password; otherwise the device's handler failed`,
-      options,
+      { cause, details: options.details },
     );
   }
   if (code === 0x05 || code === 0x08 || code === 0x0c || code === 0x0f) {

@@ -152,7 +152,10 @@ export class BleTransport extends GatedTransport {
       const message = this.#closed
         ? 'the BLE transport was closed'
         : `the BLE link to ${this.device.name || this.device.id} was lost (${text})`;
-      this.#loseLink(new EspProvError('CONNECTION_LOST', message, { details: { reason } }));
+      // Bluedroid refuses a request (a wrong PoP during the handshake) by closing the link itself (§2.2.7):
+      // the device's own "no" when it ends the link while a request waits; anything else is a failed link.
+      const byDevice = reason === 0x13 && this.#current !== null && !this.#closed;
+      this.#loseLink(new EspProvError('CONNECTION_LOST', message, { details: { reason, refused: byDevice } }));
     };
     // The transport-wide signal (Ctrl-C) closes the transport; the gate fails what is pending with CANCELLED.
     this.#onAbort = () => void this.close();
@@ -402,7 +405,10 @@ export class BleTransport extends GatedTransport {
 
   #loseLink(err: EspProvError): void {
     if (!this.#lost) this.#lost = err;
-    this.#current?.fail(new EspProvError(err.code, err.message, { ...errOpts(this.#current.endpoint), cause: err }));
+    const current = this.#current;
+    if (!current) return;
+    const details = err.details ? { details: err.details } : {};
+    current.fail(new EspProvError(err.code, err.message, { ...errOpts(current.endpoint), cause: err, ...details }));
   }
 
   /** After a timeout or cancel the link is unusable (an answer may still arrive), and the device's session with it. */

@@ -16,7 +16,7 @@ import {
 } from './console-framing.js';
 import { DEFAULT_ANSWER_TIMEOUT_MS, ManualIo, type ManualIoOptions } from './manual-io.js';
 import { GatedTransport } from './gate.js';
-import type { TransportLimits } from './transport.js';
+import { deviceRefused, type TransportLimits } from './transport.js';
 
 export interface ConsoleTransportOptions extends ManualIoOptions {
   /** Session id typed on every line (decimal, 0..2147483647). Default: random 1..99999. */
@@ -73,10 +73,9 @@ export class ConsoleTransport extends GatedTransport {
     this.#io.write(`Client->Device msg : ${endpoint} ${this.sessionId} ${toHex(data)}\n`);
     const reply = await this.#io.askHex('Enter device->client msg : ', { endpoint, signal });
     if (reply === null) {
-      throw new EspProvError(
-        'CONNECTION_LOST',
+      throw deviceRefused(
+        endpoint,
         `the device printed no reply to ${endpoint} (it failed the request; its log line says why)`,
-        { endpoint },
       );
     }
     return reply;

@@ -18,7 +18,7 @@ import {
 } from './http-address.js';
 import type { Clock } from '../timers.js';
 import { GatedTransport } from './gate.js';
-import { HTTP_LIMITS, type TransportLimits } from './transport.js';
+import { deviceRefused, HTTP_LIMITS, type TransportLimits } from './transport.js';
 
 export {
   DEFAULT_SERVICE_ADDRESS,
@@ -72,6 +72,8 @@ export class HttpTransport extends GatedTransport {
   readonly #agent: http.Agent;
   readonly #debug: ((line: string) => void) | undefined;
   #cookie: string | undefined;
+  /** The device has answered once: from then on, an address that stops answering is a lost device. */
+  #answered = false;
   /** The request on the wire, for deadlineError (still connecting or waiting for the answer). */
   #current: http.ClientRequest | null = null;
 
@@ -123,15 +125,39 @@ export class HttpTransport extends GatedTransport {
     );
   }
 
-  #lost(endpoint: string, cause: unknown): EspProvError {
-    const meaning =
-      endpoint === SESSION_ENDPOINT
-        ? 'the device rejected the handshake (wrong PoP / username / password, or another security scheme)'
-        : "the device's handler failed or the session was lost (another client, device restarted, provisioning stopped)";
+  #gone(endpoint: string, why: string, cause: unknown): EspProvError {
     return new EspProvError(
       'CONNECTION_LOST',
-      `the device closed the connection without answering ${endpoint}: ${meaning}`,
-      { endpoint, cause, details: { address: this.#where() } },
+      `the device at ${this.#where()} stopped answering (${why}): it left provisioning mode or restarted, or this computer left its access point`,
+      { endpoint, cause, details: { address: this.#where(), unreachable: true } },
+    );
+  }
+
+  /**
+   * The connection ended without a response. After the whole request went out, that is the device's refusal
+   * signal (httpd closes the socket when a handler fails, §2.1); before, or in the middle of a response, the
+   * link failed (a reset, the access point went away) and nothing can be concluded about the request.
+   */
+  #lost(endpoint: string, cause: unknown, sent: boolean): EspProvError {
+    const details = { address: this.#where() };
+    if (sent && endpoint === SESSION_ENDPOINT) {
+      return deviceRefused(endpoint, `the device closed the connection without answering ${endpoint}`, {
+        cause,
+        details,
+      });
+    }
+    if (sent) {
+      return deviceRefused(
+        endpoint,
+        `the device closed the connection without answering ${endpoint}: its handler failed or the session was lost (another client, device restarted, provisioning stopped)`,
+        { cause, details },
+      );
+    }
+    const code = errorCode(cause);
+    return new EspProvError(
+      'CONNECTION_LOST',
+      `the connection to ${this.#where()} failed${code ? ` (${code})` : ''} before the ${endpoint} request was sent`,
+      { endpoint, cause, details },
     );
   }
 
@@ -167,13 +193,17 @@ export class HttpTransport extends GatedTransport {
       const onAbort = (): void => settle(signal.reason as EspProvError);
       signal.addEventListener('abort', onAbort, { once: true });
       let connected = false;
+      let sent = false;
+      req.once('finish', () => (sent = true));
       req.once('socket', (socket) => {
         if (!socket.connecting) connected = true;
         else socket.once('connect', () => (connected = true));
       });
       req.on('error', (e) => {
         const code = errorCode(e);
-        if (!connected && code && NOT_REACHABLE.has(code)) return settle(this.#notFound(endpoint, code, e));
+        if (!connected && code && NOT_REACHABLE.has(code)) {
+          return settle(this.#answered ? this.#gone(endpoint, code, e) : this.#notFound(endpoint, code, e));
+        }
         if (code?.startsWith('HPE_')) {
           return settle(
             new EspProvError('DECODE_FAILED', `malformed HTTP response to ${endpoint} (${code})`, {
@@ -182,7 +212,7 @@ export class HttpTransport extends GatedTransport {
             }),
           );
         }
-        settle(this.#lost(endpoint, e));
+        settle(this.#lost(endpoint, e, sent));
       });
       req.on('response', (res) => this.#receive(endpoint, res, settle));
       this.#debug?.(`POST /${endpoint} ${data.length} bytes${this.#cookie ? ` (${this.#cookie})` : ''}`);
@@ -223,14 +253,15 @@ export class HttpTransport extends GatedTransport {
       if (size > cap) return settle(tooBig(size));
       chunks.push(chunk);
     });
-    res.on('error', (e) => settle(this.#lost(endpoint, e)));
+    res.on('error', (e) => settle(this.#lost(endpoint, e, false)));
     res.on('close', () => {
-      if (!res.complete) settle(this.#lost(endpoint, new Error('response cut short')));
+      if (!res.complete) settle(this.#lost(endpoint, new Error('response cut short'), false));
     });
     res.on('end', () => {
       const body = new Uint8Array(Buffer.concat(chunks));
       const status = res.statusCode ?? 0;
       this.#debug?.(`${status} ${endpoint} ${body.length} bytes`);
+      this.#answered = true;
       if (status === 200) return settle(null, body);
       settle(this.#statusError(endpoint, status, res.statusMessage ?? ''));
     });
@@ -248,15 +279,13 @@ export class HttpTransport extends GatedTransport {
     if (status === 408) {
       return new EspProvError('TIMEOUT', `the device timed out receiving ${endpoint} (${what})`, { endpoint, details });
     }
-    if (status === 431 || status === 414 || status === 400) {
-      // Our requests are small and fixed-form; the device refusing their shape is our bug.
-      return new EspProvError('INTERNAL', `the device refused the ${endpoint} request as malformed (${what})`, {
-        endpoint,
-        details,
-      });
+    if (status >= 400 && status <= 599) {
+      // The device (or whatever answers at that address) refused the request: its status, not our bug. A 5xx
+      // on an idempotent request (a status poll) is worth another try; the caller decides.
+      return new EspProvError('DEVICE_STATUS', `the device answered ${what} to ${endpoint}`, { endpoint, details });
     }
     return new EspProvError(
-      'UNSUPPORTED',
+      'DECODE_FAILED',
       `unexpected ${what} on ${endpoint} from ${this.#where()}: is this an ESP provisioning device?`,
       { endpoint, details },
     );

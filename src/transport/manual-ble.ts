@@ -13,7 +13,7 @@ import { BLE_HOST_LIMITS } from '../protocol/limits.js';
 import { BLE_ENDPOINT_IDS, characteristicUuidFor, dashedUuid } from './ble-gatt.js';
 import { GatedTransport } from './gate.js';
 import { DEFAULT_ANSWER_TIMEOUT_MS, ManualIo, type ManualIoOptions } from './manual-io.js';
-import type { TransportLimits } from './transport.js';
+import { deviceRefused, type TransportLimits } from './transport.js';
 
 /** The ESP-IDF and network_provisioning examples' service UUID (§2.2.1). */
 export const EXAMPLE_SERVICE_UUID = '021a9004-0382-4aea-bff4-6b3f1c5adfb4';
@@ -139,10 +139,9 @@ export class ManualBleTransport extends GatedTransport {
     io.write('BLECLI >> Enter data read from characteristic (in hex) :\n');
     const reply = await io.askHex('\t<< ', { endpoint, signal });
     if (reply === null) {
-      throw new EspProvError(
-        'CONNECTION_LOST',
+      throw deviceRefused(
+        endpoint,
         `no data read back from ${uuid} (${endpoint}): the write failed or the device disconnected`,
-        { endpoint },
       );
     }
     return reply;

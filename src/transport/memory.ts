@@ -8,7 +8,7 @@ import { EspProvError } from '../errors.js';
 import { DeviceFailure, type ProtocommDevice } from '../protocol/device.js';
 import type { Clock } from '../timers.js';
 import { GatedTransport } from './gate.js';
-import { HTTP_LIMITS, type TransportLimits } from './transport.js';
+import { deviceRefused, HTTP_LIMITS, type TransportLimits } from './transport.js';
 
 export const DEFAULT_MEMORY_TIMEOUT_MS = 10_000;
 export const DEFAULT_MEMORY_SESSION_ID = 1;
@@ -47,10 +47,7 @@ export class MemoryTransport extends GatedTransport {
       return await this.#device.handle(endpoint, this.#sessionId, data, signal);
     } catch (e) {
       if (e instanceof DeviceFailure) {
-        throw new EspProvError('CONNECTION_LOST', `the device closed without answering ${endpoint}: ${e.message}`, {
-          endpoint,
-          cause: e,
-        });
+        throw deviceRefused(endpoint, `the device closed without answering ${endpoint}: ${e.message}`, { cause: e });
       }
       throw e;
     }

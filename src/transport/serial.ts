@@ -21,7 +21,7 @@ import {
 } from './console-framing.js';
 import { openSerialPortLink, type SerialLink, type SerialLinkFactory } from './serial-link.js';
 import { GatedTransport } from './gate.js';
-import type { TransportLimits } from './transport.js';
+import { deviceRefused, type TransportLimits } from './transport.js';
 
 export {
   duplexSerialLink,
@@ -221,10 +221,12 @@ export class SerialTransport extends GatedTransport {
       return log !== null && (log.level === 'E' || log.level === 'W');
     });
     const said = errors.length > 0 ? `; device log: ${errors.join(' | ')}` : '';
-    throw new EspProvError(
-      'CONNECTION_LOST',
+    throw deviceRefused(
+      endpoint,
       `the device failed the ${endpoint} request (no reply line before its next prompt)${said}`,
-      { endpoint, details: { deviceLog: result.logs } },
+      {
+        details: { deviceLog: result.logs },
+      },
     );
   }
 

@@ -5,6 +5,8 @@
  */
 import { HTTP_MAX_REQUEST_BODY } from '../protocol/limits.js';
 
+import { EspProvError } from '../errors.js';
+
 export interface RequestOptions {
   /** Aborts the request; the transport rejects with CANCELLED. */
   signal?: AbortSignal;
@@ -41,3 +43,27 @@ export interface Transport {
 
 /** HTTP: MAX_REQ_BODY_LEN is 4096 and responses have no practical limit (PROTOCOL.md §2.1). */
 export const HTTP_LIMITS: TransportLimits = { maxRequestBytes: HTTP_MAX_REQUEST_BODY, maxResponseBytes: 64 * 1024 };
+
+/**
+ * The device's own "no": protocomm has no error message, so a device refuses a request by answering nothing
+ * (HTTP: closing the connection after reading the request; NimBLE: ATT error 0x04 on the write; Bluedroid:
+ * dropping the link; console: no reply line before its prompt; PROTOCOL.md §6.2). Every transport reports that
+ * as CONNECTION_LOST with `details.refused` set, so that the layers above can tell a device that refused a
+ * step (a wrong PoP during the handshake) from a link that failed (refused connection, reset, other ATT errors).
+ */
+export function deviceRefused(
+  endpoint: string,
+  message: string,
+  options: { cause?: unknown; details?: Record<string, unknown> } = {},
+): EspProvError {
+  return new EspProvError('CONNECTION_LOST', message, {
+    endpoint,
+    ...(options.cause === undefined ? {} : { cause: options.cause }),
+    details: { ...options.details, refused: true },
+  });
+}
+
+/** True for the device's own refusal signal (see deviceRefused). */
+export function isDeviceRefusal(e: unknown): boolean {
+  return e instanceof EspProvError && e.code === 'CONNECTION_LOST' && e.details?.['refused'] === true;
+}

@@ -6,9 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../src/bytes.js';
-import { EspProvError } from '../../src/errors.js';
-import type { Transport } from '../../src/transport/transport.js';
-import { HTTP_LIMITS } from '../../src/transport/transport.js';
+import { deviceRefused, HTTP_LIMITS, type Transport } from '../../src/transport/transport.js';
 import type { RecordedExchange } from './vectors.js';
 
 export class ReplayTransport implements Transport {
@@ -37,9 +35,8 @@ export class ReplayTransport implements Transport {
     assert.equal(toHex(data), rec.request_hex, `request #${this.#next - 1} to ${endpoint} differs from the recording`);
     this.sent.push({ endpoint, hex: toHex(data) });
     if (rec.response_hex === null || rec.response_hex === undefined) {
-      return Promise.reject(
-        new EspProvError('CONNECTION_LOST', `device closed the connection (${endpoint})`, { endpoint }),
-      );
+      // The recorded device answered nothing after reading the request: its refusal signal.
+      return Promise.reject(deviceRefused(endpoint, `device closed the connection (${endpoint})`));
     }
     return Promise.resolve(fromHex(rec.response_hex));
   }
