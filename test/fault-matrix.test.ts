@@ -22,7 +22,7 @@ type Sec = 'sec1' | 'sec2p1';
 type Expectation = { ok: boolean; codes: ErrorCode[] };
 
 /** What the client must end with, by rule (not hand-picked per case). */
-function expected(kind: FaultKind, phase: FaultPhase, sec: Sec, via: RigKind): Expectation {
+function expected(kind: FaultKind, phase: FaultPhase, sec: Sec): Expectation {
   const e = (ok: boolean, ...codes: ErrorCode[]): Expectation => ({ ok, codes });
   const handshake = phase === 'handshake0' || phase === 'handshake1';
   // A status poll is idempotent: a lost, delayed, corrupted or unreadable answer is asked for again after a new
@@ -111,7 +111,7 @@ for (const [via, sec] of CASES) {
           seen.some((s) => s.phase === phase),
           `phase ${phase} was reached`,
         );
-        const want = expected(kind, phase, sec, via);
+        const want = expected(kind, phase, sec);
         if (outcome.ok) {
           assert.ok(want.ok, `expected one of ${want.codes.join(', ')}, but provisioning succeeded`);
         } else {

@@ -6,7 +6,7 @@
  */
 import { VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import { toHex } from '../bytes.js';
-import { EspProvError, toEspProvError } from '../errors.js';
+import { toEspProvError, type EspProvError } from '../errors.js';
 import {
   checkConsoleRequest,
   CONSOLE_LIMIT_EXPLANATION,

@@ -4,7 +4,6 @@
  * becomes CONNECTION_LOST. One transport is one transport-level session, opened on first use and closed by
  * close(). The request gate (gate.ts) queues, checks and times requests.
  */
-import { EspProvError } from '../errors.js';
 import { DeviceFailure, type ProtocommDevice } from '../protocol/device.js';
 import type { Clock } from '../timers.js';
 import { GatedTransport } from './gate.js';
