@@ -1,7 +1,7 @@
 /**
- * Time, injected. Every wait in this project (request deadlines, status polls, device delays in the simulator)
- * goes through a Clock, so tests run on a ManualClock instead of sleeping and the process never waits on a
- * timer nobody can move. `realClock` is the wall clock.
+ * Time, injected. Every wait in this project (request deadlines, status polls, scans, connection set-up, device
+ * delays in the simulator) goes through a Clock, so tests run client and device on one ManualClock instead of
+ * sleeping and the process never waits on a timer nobody can move. `realClock` is the wall clock.
  */
 import { EspProvError } from './errors.js';
 
@@ -28,6 +28,66 @@ export const realClock: Clock = {
     return () => clearTimeout(t);
   },
 };
+
+const MAX_TIMERS_PER_ADVANCE = 1_000_000;
+
+interface PendingTimer {
+  due: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** A clock that only moves when told to. Timers fire in due order (ties in scheduling order) during advance. */
+export class ManualClock implements Clock {
+  #now: number;
+  #seq = 0;
+  #timers: PendingTimer[] = [];
+
+  constructor(start = 0) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimer(fn: () => void, ms: number): () => void {
+    const timer: PendingTimer = { due: this.#now + Math.max(0, ms), seq: this.#seq++, fn };
+    this.#timers.push(timer);
+    return () => {
+      this.#timers = this.#timers.filter((t) => t !== timer);
+    };
+  }
+
+  /** Number of timers not yet fired. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  /** When the earliest pending timer falls due (undefined when none is pending). */
+  get nextDue(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.#timers) if (next === undefined || t.due < next) next = t.due;
+    return next;
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due on the way (also ones scheduled meanwhile). */
+  advance(ms: number): void {
+    this.advanceTo(this.#now + ms);
+  }
+
+  advanceTo(time: number): void {
+    for (let fired = 0; ; fired++) {
+      if (fired > MAX_TIMERS_PER_ADVANCE) throw new RangeError('ManualClock: timers keep rescheduling at one instant');
+      const next = this.#timers.filter((t) => t.due <= time).sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
+      if (!next) break;
+      this.#timers = this.#timers.filter((t) => t !== next);
+      this.#now = Math.max(this.#now, next.due);
+      next.fn();
+    }
+    this.#now = Math.max(this.#now, time);
+  }
+}
 
 /** Resolves after `ms` on `clock`; rejects with CANCELLED as soon as `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal, clock: Clock = realClock): Promise<void> {

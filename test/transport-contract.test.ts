@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { PassThrough } from 'node:stream';
 import { fromHex, toHex } from '../src/bytes.js';
 import { EspProvError } from '../src/errors.js';
-import { ManualClock } from '../src/sim/clock.js';
+import { ManualClock } from '../src/timers.js';
 import { serveConsole } from '../src/sim/console-server.js';
 import { startHttpServer } from '../src/sim/http-server.js';
 import { DeviceFailure, type ProtocommDevice } from '../src/protocol/device.js';

@@ -2,7 +2,7 @@
  * Waiting in tests without wall-clock sleeps. Every wait here has a deadline counted in event-loop turns or
  * in simulated device time, so a test that waits for something that never comes fails instead of hanging.
  */
-import type { ManualClock } from '../../src/sim/clock.js';
+import type { ManualClock } from '../../src/timers.js';
 
 const MAX_TURNS = 100_000;
 
