@@ -64,6 +64,7 @@ export async function provisionThread(
       maxPollMs: o.maxPollMs ?? 2_000,
       signal: o.signal,
       onEvent: o.onEvent,
+      clock: o.clock,
       timeoutMessage: `the device did not report a Thread attach within ${Math.round(timeoutMs / 1000)} s`,
     },
   );

@@ -13,6 +13,7 @@ import {
 } from '../endpoints/config.js';
 import { sendCtrl } from '../endpoints/ctrl.js';
 import { scanWifi, type AccessPoint, type ScanOptions } from '../endpoints/scan.js';
+import type { Clock } from '../timers.js';
 import type { Connection } from './connect.js';
 import type { EventSink } from './events.js';
 import { MAX_TRANSIENT_FAILURES, pollStatus } from './poll.js';
@@ -31,6 +32,8 @@ export interface WaitOptions {
   /** First poll delay and cap of the growing interval, ms (tests use small values). */
   firstPollMs?: number;
   maxPollMs?: number;
+  /** Time source for the deadline and the poll intervals. Default: the wall clock. */
+  clock?: Clock | undefined;
 }
 
 export type WifiConnected = Extract<WifiStatus, { state: 'connected' }>;
@@ -83,6 +86,7 @@ export async function waitForWifi(conn: Connection, ssid: Uint8Array, o: WaitOpt
       maxPollMs: o.maxPollMs ?? MAX_POLL_INTERVAL_MS,
       signal: o.signal,
       onEvent: o.onEvent,
+      clock: o.clock,
       timeoutMessage: `the device did not report a Wi-Fi connection within ${Math.round(timeoutMs / 1000)} s`,
     },
   );

@@ -8,7 +8,7 @@ import { SESSION_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import { EspProvError, toEspProvError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
 import { BLE_HOST_LIMITS } from '../protocol/limits.js';
-import type { Clock } from '../timers.js';
+import { realClock, type Clock } from '../timers.js';
 import { GatedTransport } from './gate.js';
 import type { TransportLimits } from './transport.js';
 import { attErrorCodeOf, attFailure } from './ble-att-errors.js';
@@ -66,8 +66,6 @@ export interface BleTransportOptions extends BleDiscoveryOptions {
    * prov-session is always checked. See BleTransport.request.
    */
   rejectRepeatedResponses?: boolean;
-  /** Time source for request deadlines (a test's ManualClock). Default: the wall clock. */
-  clock?: Clock;
 }
 
 /** Scans and lists provisioning devices (for an interactive picker). Releases the adapter before returning. */
@@ -120,6 +118,7 @@ export class BleTransport extends GatedTransport {
   readonly #peripheral: NoblePeripheral;
   readonly #options: BleTransportOptions;
   readonly #logger: BleLogger;
+  readonly #clock: Clock;
   #serviceUuid = '';
   #map: EndpointMapping | null = null;
   #hci: HciWorkarounds | null = null;
@@ -142,6 +141,7 @@ export class BleTransport extends GatedTransport {
     this.device = hit.info;
     this.#options = options;
     this.#logger = options.logger ?? {};
+    this.#clock = options.clock ?? realClock;
     this.stack = options.stack ?? stackFromAdvertisement(hit.info);
     this.limits = BLE_STACK_LIMITS[this.stack];
     this.#onDisconnect = (reason) => {
@@ -341,7 +341,7 @@ export class BleTransport extends GatedTransport {
       let done = false;
       const end = (): void => {
         done = true;
-        if (timer) clearTimeout(timer);
+        cancelTimer();
         o.signal?.removeEventListener('abort', onAbort);
         if (this.#current === slot) this.#current = null;
       };
@@ -362,13 +362,17 @@ export class BleTransport extends GatedTransport {
         );
       };
       const ms = o.timeoutMs;
-      const timer =
+      const cancelTimer =
         ms === undefined
-          ? undefined
-          : setTimeout(() => {
-              o.onTimeout?.();
-              slot.fail(new EspProvError('TIMEOUT', `${o.what}: no answer within ${ms} ms`, errOpts(o.endpoint)));
-            }, ms);
+          ? (): void => undefined
+          : this.#clock.setTimer(
+              () => {
+                o.onTimeout?.();
+                slot.fail(new EspProvError('TIMEOUT', `${o.what}: no answer within ${ms} ms`, errOpts(o.endpoint)));
+              },
+              ms,
+              true,
+            );
       o.signal?.addEventListener('abort', onAbort, { once: true });
       this.#current = slot;
       if (o.signal?.aborted) onAbort();
@@ -430,12 +434,12 @@ export class BleTransport extends GatedTransport {
     const p = this.#peripheral;
     if (p.state === 'connecting') return p.cancelConnect();
     if (p.state !== 'connected' && p.state !== 'disconnecting') return;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer = (): void => undefined;
     let onDown = (): void => undefined;
     const down = new Promise<void>((resolve) => {
       onDown = resolve;
       p.once('disconnect', onDown);
-      timer = setTimeout(resolve, 2000);
+      cancelTimer = this.#clock.setTimer(resolve, 2000, true);
     });
     try {
       if (p.state === 'connected') await Promise.race([p.disconnectAsync(), down]);
@@ -443,7 +447,7 @@ export class BleTransport extends GatedTransport {
     } catch (e) {
       this.#logger.debug?.(`BLE disconnect failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
-      clearTimeout(timer);
+      cancelTimer();
       p.removeListener('disconnect', onDown);
     }
   }

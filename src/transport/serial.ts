@@ -5,7 +5,7 @@
  * `serialport` is an optional dependency, imported only when this transport is opened.
  */
 import { EspProvError, toEspProvError } from '../errors.js';
-import { withDeadline, type Clock } from '../timers.js';
+import { realClock, withDeadline, type Clock } from '../timers.js';
 import {
   buildConsoleLine,
   checkConsoleRequest,
@@ -46,7 +46,7 @@ export interface SerialTransportOptions {
   endpoints?: readonly string[];
   /** Receives every line the device prints that is not a reply (its log), for -v output. */
   onDeviceLine?: (line: string) => void;
-  /** Time source for request deadlines (a test's ManualClock). Default: the wall clock. */
+  /** Time source for request deadlines and the open/sync waits (a test's ManualClock). Default: the wall clock. */
   clock?: Clock;
   /** Opens the link; default: the `serialport` package. */
   linkFactory?: SerialLinkFactory;
@@ -73,6 +73,7 @@ export class SerialTransport extends GatedTransport {
   readonly #link: SerialLink;
   readonly #splitter = new ConsoleLineSplitter();
   readonly #onDeviceLine: ((line: string) => void) | undefined;
+  readonly #clock: Clock;
   #waiter: Waiter | null = null;
   #lost: EspProvError | null = null;
   #closing = false;
@@ -91,6 +92,7 @@ export class SerialTransport extends GatedTransport {
       requestLimitReason: CONSOLE_LIMIT_EXPLANATION,
     };
     this.#onDeviceLine = options.onDeviceLine;
+    this.#clock = options.clock ?? realClock;
     link.onData((chunk) => this.#onData(chunk));
     link.onClose((error) => {
       const why = this.#closing ? 'the serial transport was closed' : `${this.path} closed`;
@@ -120,7 +122,7 @@ export class SerialTransport extends GatedTransport {
     const where = endpoint === undefined ? {} : { endpoint };
     return new Promise<T>((resolve, reject) => {
       const finish = (): void => {
-        if (timer) clearTimeout(timer);
+        cancelTimer();
         signal?.removeEventListener('abort', onAbort);
         this.#waiter = null;
       };
@@ -133,13 +135,17 @@ export class SerialTransport extends GatedTransport {
             : new EspProvError('CANCELLED', `cancelled while waiting for ${what}`, where),
         );
       };
-      const timer =
+      const cancelTimer =
         ms === undefined
-          ? undefined
-          : setTimeout(() => {
-              finish();
-              reject(new EspProvError('TIMEOUT', `no ${what} from ${this.path} within ${ms} ms`, where));
-            }, ms);
+          ? (): void => undefined
+          : this.#clock.setTimer(
+              () => {
+                finish();
+                reject(new EspProvError('TIMEOUT', `no ${what} from ${this.path} within ${ms} ms`, where));
+              },
+              ms,
+              true,
+            );
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiter = {
         accept: (token) => {
@@ -245,7 +251,7 @@ export async function openSerialTransport(options: SerialTransportOptions): Prom
     factory({ path: options.path, baudRate }),
     openTimeoutMs,
     () => new EspProvError('DEVICE_NOT_FOUND', `${options.path} did not open within ${openTimeoutMs} ms`),
-    { signal: options.signal, late: (l) => void l.close() },
+    { signal: options.signal, late: (l) => void l.close(), ...(options.clock ? { clock: options.clock } : {}) },
   );
   const transport = new SerialTransport(link, options);
   try {
