@@ -10,13 +10,23 @@ function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Waits turn by turn until `condition()` holds; fails after `maxTurns` turns, saying what it waited for. */
-export async function until(condition: () => boolean, what: string, maxTurns = MAX_TURNS): Promise<void> {
+/**
+ * Waits turn by turn until `condition()` holds; fails after `maxTurns` turns, saying what it waited for
+ * (`what` may be a function, to describe the state at the moment of giving up).
+ */
+export async function until(
+  condition: () => boolean,
+  what: string | (() => string),
+  maxTurns = MAX_TURNS,
+): Promise<void> {
   for (let i = 0; i < maxTurns; i++) {
     if (condition()) return;
     await turn();
   }
-  if (!condition()) throw new Error(`gave up after ${maxTurns} event-loop turns waiting until ${what}`);
+  if (!condition()) {
+    const said = typeof what === 'string' ? what : what();
+    throw new Error(`gave up after ${maxTurns} event-loop turns waiting until ${said}`);
+  }
 }
 
 /**
