@@ -5,7 +5,7 @@
  * `serialport` is an optional dependency, imported only when this transport is opened.
  */
 import { EspProvError, toEspProvError } from '../errors.js';
-import { realClock, withDeadline, type Clock } from '../timers.js';
+import { pendingWait, realClock, withDeadline, type Clock } from '../timers.js';
 import {
   buildConsoleLine,
   checkConsoleRequest,
@@ -120,47 +120,30 @@ export class SerialTransport extends GatedTransport {
     accept: (token: ConsoleToken) => T | undefined,
   ): Promise<T> {
     const where = endpoint === undefined ? {} : { endpoint };
-    return new Promise<T>((resolve, reject) => {
-      const finish = (): void => {
-        cancelTimer();
-        signal?.removeEventListener('abort', onAbort);
-        this.#waiter = null;
-      };
-      const onAbort = (): void => {
-        finish();
-        const reason: unknown = signal?.reason;
-        reject(
-          reason instanceof EspProvError
-            ? reason
-            : new EspProvError('CANCELLED', `cancelled while waiting for ${what}`, where),
-        );
-      };
-      const cancelTimer =
-        ms === undefined
-          ? (): void => undefined
-          : this.#clock.setTimer(
-              () => {
-                finish();
-                reject(new EspProvError('TIMEOUT', `no ${what} from ${this.path} within ${ms} ms`, where));
-              },
-              ms,
-              true,
-            );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiter = {
-        accept: (token) => {
-          const value = accept(token);
-          if (value === undefined) return false;
-          finish();
-          resolve(value);
-          return true;
-        },
-        fail: (error) => {
-          finish();
-          reject(new EspProvError(error.code, error.message, { cause: error, ...where }));
-        },
-      };
+    let waiter: Waiter | null = null;
+    const wait = pendingWait<T>({
+      clock: this.#clock,
+      timeoutMs: ms,
+      onTimeout: () => new EspProvError('TIMEOUT', `no ${what} from ${this.path} within ${ms} ms`, where),
+      signal,
+      onAbort: (reason) =>
+        reason instanceof EspProvError
+          ? reason
+          : new EspProvError('CANCELLED', `cancelled while waiting for ${what}`, where),
+      onEnd: () => {
+        if (this.#waiter === waiter) this.#waiter = null;
+      },
     });
+    if (wait.ended) return wait.promise;
+    waiter = {
+      accept: (token) => {
+        const value = accept(token);
+        return value !== undefined && wait.resolve(value);
+      },
+      fail: (error) => void wait.fail(new EspProvError(error.code, error.message, { cause: error, ...where })),
+    };
+    this.#waiter = waiter;
+    return wait.promise;
   }
 
   /**
