@@ -8,7 +8,7 @@ import { EspProvError, toEspProvError } from '../errors.js';
 import { pendingWait, realClock, withDeadline, type Clock } from '../timers.js';
 import {
   buildConsoleLine,
-  checkConsoleRequest,
+  consoleRefusal,
   CONSOLE_LIMIT_EXPLANATION,
   ConsoleExchange,
   ConsoleLineSplitter,
@@ -183,12 +183,7 @@ export class SerialTransport extends GatedTransport {
   }
 
   protected override refuse(endpoint: string, data: Uint8Array): EspProvError | undefined {
-    try {
-      checkConsoleRequest(endpoint, this.sessionId, data);
-      return undefined;
-    } catch (e) {
-      return toEspProvError(e);
-    }
+    return consoleRefusal(endpoint, this.sessionId, data);
   }
 
   protected async exchange(endpoint: string, data: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
