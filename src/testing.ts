@@ -10,7 +10,8 @@
  */
 export { SimDevice, type SimRequestEvent } from './sim/device.js';
 export type { SimDeviceOptions, SimSecurity, SimEndpoint } from './sim/options.js';
-export { ManualClock, realClock, type SimClock } from './sim/clock.js';
+/** `SimClock` is the former name of `Clock` (one clock serves the client and the simulator). */
+export { ManualClock, realClock, type Clock, type Clock as SimClock } from './timers.js';
 export { loadAccessPoints, type SimAccessPoint } from './sim/access-points.js';
 export { DEFAULT_ACCESS_POINTS } from './sim/default-aps.js';
 export { loadThreadNetworks, DEFAULT_THREAD_NETWORKS, type SimThreadNetwork } from './sim/thread-networks.js';

@@ -6,6 +6,8 @@ import { captureNobleConsole, loadNoble, parseAdapter, type NobleLoader } from '
 import { createFakeNoble, fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
 import { FakeDevice, model } from './ble-fixtures.js';
 import { isCode } from './helpers/rejects.js';
+import { settle, until } from './helpers/settle.js';
+import { ManualClock } from '../src/timers.js';
 
 void describe('loading noble', () => {
   void test('a missing @stoprocent/noble is TRANSPORT_UNAVAILABLE with the install command', async () => {
@@ -50,8 +52,9 @@ void describe('loading noble', () => {
 
   void test('an adapter that stays off fails at the deadline with the power-on advice', async () => {
     const fake = fakeNobleLoader({ peripherals: [], state: 'poweredOff' });
+    const clock = new ManualClock();
     await assert.rejects(
-      discoverBleDevices({ loader: fake.loader, platform: 'win32', powerOnTimeoutMs: 30 }),
+      settle(clock, discoverBleDevices({ loader: fake.loader, platform: 'win32', powerOnTimeoutMs: 30, clock }), 1),
       isCode('TRANSPORT_UNAVAILABLE', /not ready after 30 ms.*Settings > Bluetooth/),
     );
     assert.equal(fake.bindings[0]!.stopped, true);
@@ -61,7 +64,8 @@ void describe('loading noble', () => {
     const fake = fakeNobleLoader({ peripherals: [], state: 'poweredOff' });
     const ac = new AbortController();
     const pending = loadNoble({ loader: fake.loader, powerOnTimeoutMs: 10_000, signal: ac.signal });
-    setImmediate(() => ac.abort());
+    await until(() => fake.bindings.length === 1, 'noble was loaded');
+    ac.abort();
     await assert.rejects(pending, isCode('CANCELLED'));
     assert.equal(fake.bindings[0]!.stopped, true);
   });
@@ -122,7 +126,6 @@ void describe("noble's console output", () => {
       loader,
       logger: { debug: (m) => logged.push(`D ${m}`), warn: (m) => logged.push(`W ${m}`) },
     });
-    await new Promise((r) => setImmediate(r));
     handle.release();
     assert.deepEqual(printed, ['the application says hello']);
     assert.deepEqual(logged.slice(0, 2), [

@@ -61,10 +61,13 @@ function ble(security: SimSecurity): CliIo['bleLoader'] {
 class FakeTerminal {
   readonly stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
   screen = '';
+  /** Called after every drawing. */
+  readonly #drawn = new Set<() => void>();
   readonly stderr = Object.assign(
     new Writable({
       write: (chunk: Buffer, _enc, cb) => {
         this.screen += chunk.toString();
+        for (const w of [...this.#drawn]) w();
         cb();
       },
     }),
@@ -72,13 +75,26 @@ class FakeTerminal {
     { isTTY: true, columns: 120, rows: 40, end: () => undefined },
   );
 
-  async when(re: RegExp, from = 0): Promise<number> {
-    for (let i = 0; i < 400; i++) {
-      const at = this.screen.slice(from).search(re);
-      if (at >= 0) return from + at + 1;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`never drawn: ${re}\n${this.screen}`);
+  /** Resolves at the drawing that shows `re` after `from`; fails after 10 s (the CLI runs on the wall clock). */
+  when(re: RegExp, from = 0): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const at = this.screen.slice(from).search(re);
+        if (at < 0) return;
+        done();
+        resolve(from + at + 1);
+      };
+      const done = (): void => {
+        clearTimeout(deadline);
+        this.#drawn.delete(check);
+      };
+      const deadline = setTimeout(() => {
+        done();
+        reject(new Error(`never drawn: ${re}\n${this.screen}`));
+      }, 10_000);
+      this.#drawn.add(check);
+      check();
+    });
   }
 
   press(keys: string): void {

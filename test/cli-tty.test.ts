@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
@@ -19,6 +21,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOCKET = `esp-prov-test-${process.pid}`;
 const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const WAIT_MS = 15_000;
+const LOG_DIR = mkdtempSync(join(tmpdir(), 'esp-prov-tty-'));
 
 const ACCESS_POINTS = [
   { ssid: 'HomeNetwork', bssid: '02:11:22:33:44:10', channel: 6, rssi: -42, auth: 'WPA2_PSK', passphrase: 'correct-horse-battery' },
@@ -31,6 +34,7 @@ const ACCESS_POINTS = [
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   if (HAVE_TMUX) spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+  rmSync(LOG_DIR, { recursive: true, force: true });
   for (const c of cleanups) await c();
 });
 
@@ -58,14 +62,21 @@ function tmux(...args: string[]): string {
 }
 
 class Terminal {
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly log: string,
+  ) {}
 
   static start(name: string, args: string[]): Terminal {
     const cmd = [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args]
       .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
       .join(' ');
     tmux('new-session', '-d', '-s', name, '-x', '150', '-y', '50', `cd '${ROOT}' && ${cmd}; echo EXIT=$?; sleep 60`);
-    return new Terminal(name);
+    // A copy of everything the pane prints, only to be told when the screen changes (see waitFor).
+    const log = join(LOG_DIR, `${name}.log`);
+    writeFileSync(log, '');
+    tmux('pipe-pane', '-t', name, `cat >> '${log}'`);
+    return new Terminal(name, log);
   }
 
   /** Everything the terminal showed, scrollback included. */
@@ -73,14 +84,26 @@ class Terminal {
     return tmux('capture-pane', '-p', '-J', '-S', '-', '-t', this.name);
   }
 
-  async waitFor(re: RegExp): Promise<string> {
-    const end = Date.now() + WAIT_MS;
-    for (;;) {
-      const s = this.screen();
-      if (re.test(s)) return s;
-      if (Date.now() > end) throw new Error(`no ${re} on the screen:\n${s}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  /** Reads the screen again each time the pane prints something, until `re` shows; fails after WAIT_MS. */
+  waitFor(re: RegExp): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(deadline);
+        watcher.close();
+      };
+      const check = (): void => {
+        const s = this.screen();
+        if (!re.test(s)) return;
+        done();
+        resolve(s);
+      };
+      const watcher = watch(this.log, check);
+      const deadline = setTimeout(() => {
+        done();
+        reject(new Error(`no ${re} on the screen:\n${this.screen()}`));
+      }, WAIT_MS);
+      check();
+    });
   }
 
   keys(...keys: string[]): void {

@@ -18,6 +18,8 @@ import {
 } from '../src/transport/manual-ble.js';
 import { duplexPair, FakeDevice } from './helpers/console-fakes.js';
 import { isCode, rejectsWith } from './helpers/rejects.js';
+import { settle, until } from './helpers/settle.js';
+import { ManualClock } from '../src/timers.js';
 
 /** A person who already typed `answers` (one per line). */
 function scripted(...answers: string[]): {
@@ -73,19 +75,24 @@ describe('manual console transport', () => {
     io.input.end();
     await rejectsWith(new ConsoleTransport({ ...io, sessionId: 1 }).request('proto-ver', utf8('-')), 'CANCELLED');
     const ac = new AbortController();
-    const waiting = new ConsoleTransport({ ...scripted(), sessionId: 1 }).request('proto-ver', utf8('-'), {
+    const asked = scripted();
+    const waiting = new ConsoleTransport({ ...asked, sessionId: 1 }).request('proto-ver', utf8('-'), {
       signal: ac.signal,
     });
-    setTimeout(() => ac.abort(), 5);
+    await until(() => asked.text().endsWith('msg : '), 'the question was printed');
+    ac.abort();
     await rejectsWith(waiting, 'CANCELLED');
-    const slow = new ConsoleTransport({ ...scripted(), sessionId: 1, answerTimeoutMs: 20 });
-    await rejectsWith(slow.request('proto-ver', utf8('-')), 'TIMEOUT');
+    const clock = new ManualClock();
+    const slow = new ConsoleTransport({ ...scripted(), sessionId: 1, answerTimeoutMs: 20, clock });
+    await rejectsWith(settle(clock, slow.request('proto-ver', utf8('-')), 1), 'TIMEOUT');
+    assert.ok(clock.now() >= 20, 'not before the answer deadline');
   });
 
   it('closing ends a pending question and later requests', async () => {
-    const t = new ConsoleTransport({ ...scripted(), sessionId: 1 });
+    const io = scripted();
+    const t = new ConsoleTransport({ ...io, sessionId: 1 });
     const pending = t.request('proto-ver', utf8('-'));
-    await new Promise((r) => setTimeout(r, 5));
+    await until(() => io.text().endsWith('msg : '), 'the question was printed');
     await t.close();
     await rejectsWith(pending, 'CANCELLED');
     await rejectsWith(t.request('proto-ver', utf8('-')), 'CANCELLED');

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { toHex } from '../src/bytes.js';
 import { atoi, hex2bin, serveConsole, splitArgv, type ConsoleServerOptions } from '../src/sim/console-server.js';
 import { collect, duplexPair, FakeDevice } from './helpers/console-fakes.js';
+import { until } from './helpers/settle.js';
 
 async function start(options: ConsoleServerOptions = {}) {
   const device = new FakeDevice();
@@ -14,11 +15,10 @@ async function start(options: ConsoleServerOptions = {}) {
   /** Sends text and waits until the device has printed `count` prompts in total. */
   const send = async (text: string, prompts: number): Promise<void> => {
     hostEnd.write(Buffer.from(text, 'latin1'));
-    const deadline = Date.now() + 2000;
-    while (out.text().split('\n>> ').length - 1 < prompts) {
-      if (Date.now() > deadline) throw new Error(`device output so far: ${JSON.stringify(out.text())}`);
-      await new Promise((r) => setTimeout(r, 1));
-    }
+    await until(
+      () => out.text().split('\n>> ').length - 1 >= prompts,
+      () => `${prompts} prompts were printed (device output so far: ${JSON.stringify(out.text())})`,
+    );
   };
   return { device, server, out, send, hostEnd };
 }

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import { startHttpServer, type HttpServerEvent } from '../src/sim/http-server.js';
 import { provision } from '../src/provision/flow.js';
-import { ManualClock } from '../src/sim/clock.js';
+import { ManualClock } from '../src/timers.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { ProtocommDevice } from '../src/protocol/device.js';
 import { HttpTransport, parseServiceAddress } from '../src/transport/http.js';

@@ -13,9 +13,10 @@ import { Session } from '../src/session/session.js';
 import { SimDevice } from '../src/sim/device.js';
 import { DeviceFailure, type ProtocommDevice } from '../src/protocol/device.js';
 import { MemoryTransport } from '../src/transport/memory.js';
+import { ManualClock } from '../src/timers.js';
 import { HTTP_LIMITS } from '../src/transport/transport.js';
 import { isCode } from './helpers/rejects.js';
-import { until } from './helpers/settle.js';
+import { settle, until } from './helpers/settle.js';
 
 /** A device double that records what the transport does to it. */
 class FakeDevice implements ProtocommDevice {
@@ -106,22 +107,32 @@ void describe('MemoryTransport', () => {
   });
 
   void it('close() cancels a request in flight', async () => {
-    const t = new MemoryTransport(new FakeDevice(never));
+    const device = new FakeDevice(never);
+    const t = new MemoryTransport(device);
     const p = t.request('x', utf8('a'));
-    await new Promise((r) => setImmediate(r));
+    await until(() => device.active === 1, 'the request reached the device');
     await t.close();
     await assert.rejects(p, isCode('CANCELLED'));
   });
 
   void it('hands the device one request at a time, in order', async () => {
     const order: string[] = [];
-    const device = new FakeDevice(async (_e, d) => {
-      await new Promise((r) => setTimeout(r, 2));
-      order.push(new TextDecoder().decode(d));
-      return d;
-    });
+    const held: (() => void)[] = [];
+    const device = new FakeDevice(
+      (_e, d) =>
+        new Promise((resolve) => {
+          order.push(new TextDecoder().decode(d));
+          held.push(() => resolve(d));
+        }),
+    );
     const t = new MemoryTransport(device);
-    const replies = await Promise.all(['1', '2', '3'].map((s) => t.request('x', utf8(s))));
+    const all = Promise.all(['1', '2', '3'].map((s) => t.request('x', utf8(s))));
+    for (const n of [1, 2, 3]) {
+      await until(() => order.length === n, `request ${n} reached the device`);
+      assert.equal(held.length, 1, 'the device holds one request, the others wait');
+      held.shift()!();
+    }
+    const replies = await all;
     assert.deepEqual(order, ['1', '2', '3']);
     assert.deepEqual(
       replies.map((r) => new TextDecoder().decode(r)),
@@ -131,31 +142,34 @@ void describe('MemoryTransport', () => {
   });
 
   void it('carries a whole Sec2 provisioning run of the client stack against a SimDevice', async () => {
+    const clock = new ManualClock();
     const device = new SimDevice({
+      clock,
       scanDurationMs: 5,
       scanGroupPauseMs: 1,
       applyDelayMs: 2,
       connectDelayMs: 5,
       cleanupDelayMs: 5,
     });
-    const transport = new MemoryTransport(device, { timeoutMs: 5000 });
+    const transport = new MemoryTransport(device, { timeoutMs: 5000, clock });
     const session = new Session({
       transport,
       security: new Sec2Client({ username: utf8('wifiprov'), password: utf8('abcd1234') }),
     });
     await session.establish();
-    const aps = await scanWifi(session, { pollIntervalMs: 2 });
+    const aps = await settle(clock, scanWifi(session, { pollIntervalMs: 2, clock }), 1);
     assert.equal(aps.length, 12);
     await setWifiConfig(session, { ssid: utf8('HomeNetwork'), passphrase: utf8('correct-horse-battery') });
     await applyWifiConfig(session);
     let status = await getWifiStatus(session);
     while (status.state !== 'connected') {
       assert.equal(status.state, 'connecting');
-      await new Promise((r) => setTimeout(r, 2));
+      assert.ok(clock.now() < 1000, 'connected within a second of device time');
+      clock.advance(2);
       status = await getWifiStatus(session);
     }
     assert.equal(status.ip, '192.168.1.100');
-    assert.equal((await device.stopped).reason, 'provisioned');
+    assert.equal((await settle(clock, device.stopped, 1)).reason, 'provisioned');
     await assert.rejects(getWifiStatus(session), isCode('CONNECTION_LOST', { endpoint: 'prov-config' }));
     await transport.close();
   });

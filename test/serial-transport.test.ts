@@ -17,6 +17,8 @@ import {
 } from '../src/transport/serial.js';
 import { duplexPair, FakeDevice } from './helpers/console-fakes.js';
 import { rejectsWith } from './helpers/rejects.js';
+import { settle, until } from './helpers/settle.js';
+import { ManualClock } from '../src/timers.js';
 
 async function overMemory(
   options: Partial<SerialTransportOptions> = {},
@@ -96,10 +98,11 @@ describe('serial transport over an in-memory console', () => {
   });
 
   it('an abort is CANCELLED', async () => {
-    const { transport } = await overMemory();
+    const { transport, device } = await overMemory();
     const ac = new AbortController();
     const p = transport.request('silent', new Uint8Array([1]), { signal: ac.signal, timeoutMs: 5000 });
-    setTimeout(() => ac.abort(), 5);
+    await until(() => device.calls.length === 1, 'the request reached the device');
+    ac.abort();
     await rejectsWith(p, 'CANCELLED');
     const pre = new AbortController();
     pre.abort();
@@ -128,9 +131,9 @@ describe('serial transport over an in-memory console', () => {
   });
 
   it("after close a pending request and later ones are CANCELLED (the gate's rule on every transport)", async () => {
-    const { transport } = await overMemory();
+    const { transport, device } = await overMemory();
     const pending = transport.request('silent', new Uint8Array([1]), { timeoutMs: 5000 });
-    await new Promise((r) => setTimeout(r, 5));
+    await until(() => device.calls.length === 1, 'the request reached the device');
     await transport.close();
     await rejectsWith(pending, 'CANCELLED');
     await rejectsWith(transport.request('echo', new Uint8Array([1])), 'CANCELLED');
@@ -156,12 +159,17 @@ describe('serial transport over an in-memory console', () => {
 
   it('no console prompt at open: DEVICE_NOT_FOUND', async () => {
     const mute = new Duplex({ read() {}, write: (_c, _e, cb) => cb() });
+    const clock = new ManualClock();
     await rejectsWith(
-      openSerialTransport({
-        path: '/dev/ttyMUTE',
-        linkFactory: () => Promise.resolve(duplexSerialLink(mute)),
-        openTimeoutMs: 30,
-      }),
+      settle(
+        clock,
+        openSerialTransport({
+          path: '/dev/ttyMUTE',
+          linkFactory: () => Promise.resolve(duplexSerialLink(mute)),
+          openTimeoutMs: 30,
+          clock,
+        }),
+      ),
       'DEVICE_NOT_FOUND',
       /no protocomm console prompt .* on \/dev\/ttyMUTE/,
     );
@@ -171,15 +179,18 @@ describe('serial transport over an in-memory console', () => {
     let closed = false;
     let open!: (link: ReturnType<typeof duplexSerialLink>) => void;
     const pending = new Promise<ReturnType<typeof duplexSerialLink>>((r) => (open = r));
+    const clock = new ManualClock();
     await rejectsWith(
-      openSerialTransport({ path: '/dev/ttyWEDGED', linkFactory: () => pending, openTimeoutMs: 30 }),
+      settle(
+        clock,
+        openSerialTransport({ path: '/dev/ttyWEDGED', linkFactory: () => pending, openTimeoutMs: 30, clock }),
+      ),
       'DEVICE_NOT_FOUND',
       /did not open within 30 ms/,
     );
     const mute = new Duplex({ read() {}, write: (_c, _e, cb) => cb() });
     open({ ...duplexSerialLink(mute), close: () => ((closed = true), Promise.resolve()) });
-    await new Promise((r) => setImmediate(r));
-    assert.ok(closed, 'a port that opened after we gave up is closed again');
+    await until(() => closed, 'a port that opened after we gave up is closed again');
   });
 
   it('a write that never drains ends in TIMEOUT at the request deadline, not a hang', { timeout: 5000 }, async () => {

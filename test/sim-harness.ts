@@ -6,7 +6,7 @@
 import { netprov } from '../src/gen/proto.js';
 import { Sec0Client } from '../src/security/sec0.js';
 import type { ClientSecurity } from '../src/security/scheme.js';
-import { ManualClock } from '../src/sim/clock.js';
+import { ManualClock } from '../src/timers.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { SimDeviceOptions } from '../src/sim/options.js';
 import { settle } from './helpers/settle.js';

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
 import type { RandomSource } from '../src/security/scheme.js';
-import { ManualClock } from '../src/sim/clock.js';
+import { ManualClock } from '../src/timers.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { SimDeviceOptions, SimSecurity } from '../src/sim/options.js';
 import { DeviceFailure } from '../src/protocol/device.js';

@@ -6,7 +6,7 @@
 import { EspProvError } from '../errors.js';
 import { WiFiScanMsgType, WiFiScanPayload } from '../gen/proto.js';
 import { plain } from '../bytes.js';
-import { sleep } from '../timers.js';
+import { realClock, sleep, type Clock } from '../timers.js';
 import type { EndpointCaller } from '../session/session.js';
 import type { RequestOptions } from '../transport/transport.js';
 import { decodeOrThrow, expectPayload, expectSuccess } from './codec.js';
@@ -40,6 +40,8 @@ export interface ScanOptions extends ScanStartOptions, RequestOptions {
   scanTimeoutMs?: number;
   /** Interval between ScanStatus polls of a non-blocking scan, ms. */
   pollIntervalMs?: number;
+  /** Time source for the scan's deadline and polls. Default: the wall clock. */
+  clock?: Clock | undefined;
 }
 
 export const DEFAULT_SCAN_PERIOD_MS = 120;
@@ -138,15 +140,16 @@ export async function scanResults(
 /** The whole scan: start, wait for it to finish, read every result page. */
 export async function scanWifi(caller: EndpointCaller, options: ScanOptions = {}): Promise<AccessPoint[]> {
   await startScan(caller, options);
-  const deadline = Date.now() + (options.scanTimeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS);
+  const clock = options.clock ?? realClock;
+  const deadline = clock.now() + (options.scanTimeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS);
   let status = await scanStatus(caller, options);
   while (!status.finished) {
-    if (Date.now() >= deadline) {
+    if (clock.now() >= deadline) {
       throw new EspProvError('TIMEOUT', 'the device did not finish its Wi-Fi scan in time', {
         endpoint: SCAN_ENDPOINT,
       });
     }
-    await sleep(options.pollIntervalMs ?? 250, options.signal);
+    await sleep(options.pollIntervalMs ?? 250, options.signal, clock);
     status = await scanStatus(caller, options);
   }
   const page = Math.max(1, options.pageSize ?? scanPageSize(caller));

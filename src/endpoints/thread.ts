@@ -7,7 +7,7 @@ import { plain } from '../bytes.js';
 import { netprov } from '../gen/proto.js';
 import type { EndpointCaller } from '../session/session.js';
 import type { RequestOptions } from '../transport/transport.js';
-import { sleep } from '../timers.js';
+import { realClock, sleep, type Clock } from '../timers.js';
 import { decodeOrThrow, expectPayload, expectSuccess } from './codec.js';
 import { CONFIG_ENDPOINT } from './config.js';
 import { SCAN_ENDPOINT } from './scan.js';
@@ -67,6 +67,8 @@ export interface ThreadScanOptions extends RequestOptions {
   channelMask?: number;
   pageSize?: number;
   scanTimeoutMs?: number;
+  /** Time source for the scan's deadline and polls. Default: the wall clock. */
+  clock?: Clock | undefined;
 }
 
 export async function scanThread(caller: EndpointCaller, o: ThreadScanOptions = {}): Promise<ThreadNetwork[]> {
@@ -78,7 +80,8 @@ export async function scanThread(caller: EndpointCaller, o: ThreadScanOptions = 
     'to start a Thread scan',
     o,
   );
-  const deadline = Date.now() + (o.scanTimeoutMs ?? 30_000);
+  const clock = o.clock ?? realClock;
+  const deadline = clock.now() + (o.scanTimeoutMs ?? 30_000);
   let count: number;
   for (;;) {
     const m = await scanCall(
@@ -91,12 +94,12 @@ export async function scanThread(caller: EndpointCaller, o: ThreadScanOptions = 
     );
     count = m.respScanThreadStatus?.resultCount ?? 0;
     if (m.respScanThreadStatus?.scanFinished) break;
-    if (Date.now() >= deadline) {
+    if (clock.now() >= deadline) {
       throw new EspProvError('TIMEOUT', 'the device did not finish its Thread scan in time', {
         endpoint: SCAN_ENDPOINT,
       });
     }
-    await sleep(500, o.signal);
+    await sleep(500, o.signal, clock);
   }
   const room = caller.limits.maxResponseBytes - caller.overheadBytes - 8;
   const page = Math.max(1, o.pageSize ?? Math.min(255, Math.floor(room / MAX_THREAD_ENTRY_BYTES)));

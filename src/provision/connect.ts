@@ -13,6 +13,7 @@ import type { ClientSecurity, RandomSource, SecurityVersion } from '../security/
 import { sha512, type XVariant } from '../security/srp.js';
 import { Session, readDeviceInfo, type TraceEvent } from '../session/session.js';
 import { chooseSecurity, versionMatches, type DeviceInfo, type SecurityChoice } from '../session/version.js';
+import type { Clock } from '../timers.js';
 import type { Transport } from '../transport/transport.js';
 import type { EventSink } from './events.js';
 
@@ -39,6 +40,12 @@ export interface ConnectOptions {
   onTrace?: ((e: TraceEvent) => void) | undefined;
   /** Client randomness (tests, replays). */
   random?: RandomSource | undefined;
+  /**
+   * Time source for every wait of the run: scan polls, status polls and their deadlines. Default: the wall
+   * clock. The transport keeps its own deadlines: give it the same clock when you create it (a test's
+   * ManualClock shared with a simulated device).
+   */
+  clock?: Clock | undefined;
 }
 
 export interface Connection {

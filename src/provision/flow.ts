@@ -82,6 +82,7 @@ async function pickWifi(conn: Connection, o: ProvisionOptions): Promise<WifiCred
         groupChannels: conn.session.transport.linkUsesDeviceWifi ? 5 : 0,
         ...o.scan,
         ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.clock ? { clock: o.clock } : {}),
         onEvent: o.onEvent,
       });
       const choice = await o.selectAccessPoint(aps);
@@ -112,7 +113,11 @@ async function pickThread(conn: Connection, o: ProvisionOptions): Promise<Uint8A
     });
   for (let n = 0; ; n++) {
     if (n > MAX_RESCANS) throw new EspProvError('CANCELLED', 'too many rescans');
-    const networks = await scanThreadNetworks(conn, { ...(o.signal ? { signal: o.signal } : {}), onEvent: o.onEvent });
+    const networks = await scanThreadNetworks(conn, {
+      ...(o.signal ? { signal: o.signal } : {}),
+      clock: o.clock,
+      onEvent: o.onEvent,
+    });
     const choice = await o.selectThreadNetwork(networks);
     if (choice === 'rescan') continue;
     const key = o.thread?.networkKey ?? (o.askNetworkKey ? await o.askNetworkKey(choice.network) : undefined);
@@ -167,6 +172,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
   const wait = {
     ...req,
     onEvent: o.onEvent,
+    clock: o.clock,
     ...(o.connectTimeoutMs ? { timeoutMs: o.connectTimeoutMs } : {}),
     ...(o.statusPoll?.firstMs !== undefined ? { firstPollMs: o.statusPoll.firstMs } : {}),
     ...(o.statusPoll?.maxMs !== undefined ? { maxPollMs: o.statusPoll.maxMs } : {}),

@@ -10,7 +10,7 @@
  */
 import { EspProvError, toEspProvError } from '../errors.js';
 import { CONFIG_ENDPOINT } from '../protocol/endpoints.js';
-import { sleep } from '../timers.js';
+import { realClock, sleep, type Clock } from '../timers.js';
 import type { Connection } from './connect.js';
 import type { EventSink } from './events.js';
 
@@ -26,6 +26,8 @@ export interface PollOptions {
   onEvent?: EventSink | undefined;
   /** What to say when the deadline passes (called then, so that it can describe the last status seen). */
   timeoutMessage: () => string;
+  /** Time source for the deadline and the intervals. Default: the wall clock. */
+  clock?: Clock | undefined;
 }
 
 /** A duration for a message: "60 s", "2.5 s", "300 ms". */
@@ -63,20 +65,21 @@ export async function pollStatus<S, R>(
   settle: (status: S) => R | undefined,
   o: PollOptions,
 ): Promise<R> {
-  const deadline = Date.now() + o.timeoutMs;
+  const clock = o.clock ?? realClock;
+  const deadline = clock.now() + o.timeoutMs;
   let interval = o.firstPollMs;
   let failures = 0;
   let needHandshake = false;
   let last: EspProvError | undefined;
   for (;;) {
-    const left = deadline - Date.now();
+    const left = deadline - clock.now();
     if (left <= 0) {
       throw new EspProvError('TIMEOUT', o.timeoutMessage(), {
         endpoint: CONFIG_ENDPOINT,
         ...(last ? { cause: last, details: { lastFailure: last.code } } : {}),
       });
     }
-    await sleep(Math.min(interval, left), o.signal);
+    await sleep(Math.min(interval, left), o.signal, clock);
     interval = Math.min(interval * 1.5, o.maxPollMs);
     try {
       if (needHandshake) {

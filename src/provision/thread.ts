@@ -65,6 +65,7 @@ export async function provisionThread(
       maxPollMs: o.maxPollMs ?? 2_000,
       signal: o.signal,
       onEvent: o.onEvent,
+      clock: o.clock,
       timeoutMessage: () => `the device did not report a Thread attach within ${seconds(timeoutMs)}`,
     },
   ).catch((e: unknown) => {

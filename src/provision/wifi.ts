@@ -14,6 +14,7 @@ import {
 } from '../endpoints/config.js';
 import { sendCtrl } from '../endpoints/ctrl.js';
 import { scanWifi, type AccessPoint, type ScanOptions } from '../endpoints/scan.js';
+import type { Clock } from '../timers.js';
 import type { Connection } from './connect.js';
 import type { EventSink } from './events.js';
 import { MAX_TRANSIENT_FAILURES, pollStatus, seconds } from './poll.js';
@@ -32,6 +33,8 @@ export interface WaitOptions {
   /** First poll delay and cap of the growing interval, ms (tests use small values). */
   firstPollMs?: number;
   maxPollMs?: number;
+  /** Time source for the deadline and the poll intervals. Default: the wall clock. */
+  clock?: Clock | undefined;
 }
 
 export type WifiConnected = Extract<WifiStatus, { state: 'connected' }>;
@@ -102,6 +105,7 @@ export async function waitForWifi(conn: Connection, ssid: Uint8Array, o: WaitOpt
       maxPollMs: o.maxPollMs ?? MAX_POLL_INTERVAL_MS,
       signal: o.signal,
       onEvent: o.onEvent,
+      clock: o.clock,
       timeoutMessage: () =>
         elsewhere
           ? `after ${seconds(timeoutMs)} ${elsewhereNote()}`

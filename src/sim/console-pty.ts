@@ -83,6 +83,7 @@ export async function serveConsoleOnPty(device: ProtocommDevice, options: Consol
     server.close();
     await server.closed;
     stdin.end();
+    // Wall time on purpose: a real child process on a real pseudo-terminal, which no simulated clock moves.
     const timer = setTimeout(() => child.kill(), 2000);
     await exited;
     clearTimeout(timer);
@@ -108,6 +109,7 @@ function readPath(child: ChildProcess, timeoutMs: number, python: string): Promi
     const onError = (e: Error): void =>
       fail(`cannot start ${python} to create a pseudo-terminal for the console simulator: ${e.message}`, e);
     const onExit = (): void => fail(`${python} exited before creating a pseudo-terminal: ${text.trim()}`);
+    // Wall time on purpose: a real Python process is starting up (see close() above).
     const timer = setTimeout(
       () => fail(`${python} did not create a pseudo-terminal within ${timeoutMs} ms`),
       timeoutMs,

@@ -13,6 +13,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { toHex } from '../bytes.js';
+import { realClock } from '../timers.js';
 import { DeviceFailure, type ProtocommDevice } from '../protocol/device.js';
 
 export interface ConsoleServerOptions {
@@ -50,8 +51,8 @@ export function serveConsole(
   stream: Duplex,
   options: ConsoleServerOptions = {},
 ): ConsoleServer {
-  const start = Date.now();
-  const clock = options.clock ?? ((): number => Date.now() - start);
+  const start = realClock.now();
+  const clock = options.clock ?? ((): number => realClock.now() - start);
   const colors = options.colors ?? true;
   let pending = Buffer.alloc(0);
   let stopped = false;

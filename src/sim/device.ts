@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { cryptoRandom, type RandomSource } from '../security/scheme.js';
-import { realClock, sleep, type SimClock } from './clock.js';
+import { realClock, sleep, type Clock } from '../timers.js';
 import { configPhase, configUnknownEnums, decodeConfig, encodeConfig, handleConfig } from './config-endpoint.js';
 import { ctrlUnknownEnums, decodeCtrl, encodeCtrl, handleCtrl } from './ctrl-endpoint.js';
 import { DEFAULT_ACCESS_POINTS } from './default-aps.js';
@@ -71,7 +71,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
   readonly flavour: SimFlavour;
   /** Resolves once provisioning has stopped (after success, by auto-stop, or stop()). */
   readonly stopped: Promise<SimStopInfo>;
-  readonly clock: SimClock;
+  readonly clock: Clock;
   readonly #random: RandomSource;
   readonly #security: DeviceSecurity;
   /** State changes made while a request is being handled, told after its 'request' event. */
@@ -225,7 +225,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
     const delay = this.#faults.take('delay', event.phase === 'other' ? undefined : event.phase);
     if (delay) {
       event.faults.push('delay');
-      await sleep(this.clock, delay.delayMs ?? DEFAULT_FAULT_DELAY_MS, signal);
+      await sleep(delay.delayMs ?? DEFAULT_FAULT_DELAY_MS, signal, this.clock);
     }
     return out;
   }

@@ -4,6 +4,7 @@
  * database (descriptor number, the protocomm session tag).
  */
 import type net from 'node:net';
+import type { Clock } from '../timers.js';
 
 export type WaitResult = 'data' | 'closed' | 'timeout';
 
@@ -52,18 +53,18 @@ export class Connection {
   }
 
   /** Waits for more bytes, the peer closing, the deadline, or the server stopping (reported as closed). */
-  wait(timeoutMs: number, signal: AbortSignal): Promise<WaitResult> {
+  wait(timeoutMs: number, signal: AbortSignal, clock: Clock): Promise<WaitResult> {
     if (this.closed || signal.aborted) return Promise.resolve('closed');
     const before = this.#buf.length;
     return new Promise<WaitResult>((resolve) => {
       const done = (r: WaitResult): void => {
-        clearTimeout(timer);
+        cancelTimer();
         signal.removeEventListener('abort', onAbort);
         this.#wake = null;
         resolve(r);
       };
       const onAbort = (): void => done('closed');
-      const timer = setTimeout(() => done('timeout'), timeoutMs);
+      const cancelTimer = clock.setTimer(() => done('timeout'), timeoutMs, true);
       signal.addEventListener('abort', onAbort, { once: true });
       this.#wake = () => {
         if (this.#buf.length > before) done('data');

@@ -11,6 +11,7 @@
  */
 import net from 'node:net';
 import { EspProvError } from '../errors.js';
+import { realClock, type Clock } from '../timers.js';
 import { cryptoRandom, type RandomSource } from '../security/scheme.js';
 import { firstHeader, parseRequestHead, type RequestHead } from './http-request.js';
 import { HttpdSessionBinding } from './httpd-session.js';
@@ -70,6 +71,8 @@ export interface HttpServerOptions {
   random?: RandomSource;
   /** Wait for the rest of a partly received request (ms). Default DEFAULT_RECV_TIMEOUT_MS. */
   recvTimeoutMs?: number;
+  /** Device time, for recvTimeoutMs (the device's own ManualClock in tests). Default: the wall clock. */
+  clock?: Clock;
   /**
    * Whether a session-creating request tags its socket so that closing it forgets the socket binding.
    * True mirrors Security 1/2 (their schemes have transport-session hooks); false mirrors Security 0.
@@ -88,6 +91,7 @@ class SimHttpd {
   readonly #device: ProtocommDevice;
   readonly #emit: (e: HttpServerEvent) => void;
   readonly #recvTimeoutMs: number;
+  readonly #clock: Clock;
   readonly #tagSockets: boolean;
   readonly #binding: HttpdSessionBinding;
   readonly #stop = new AbortController();
@@ -106,6 +110,7 @@ class SimHttpd {
       }
     };
     this.#recvTimeoutMs = options.recvTimeoutMs ?? DEFAULT_RECV_TIMEOUT_MS;
+    this.#clock = options.clock ?? realClock;
     this.#tagSockets = options.tagSockets ?? true;
     this.#binding = new HttpdSessionBinding(options.random ?? cryptoRandom);
   }
@@ -206,7 +211,7 @@ class SimHttpd {
     if (conn.released || conn.buffered === 0) return;
     let parsed = parseRequestHead(conn.peek());
     while (parsed.state === 'incomplete') {
-      const got = await conn.wait(this.#recvTimeoutMs, this.#stop.signal);
+      const got = await conn.wait(this.#recvTimeoutMs, this.#stop.signal, this.#clock);
       if (got === 'closed') return;
       if (got === 'timeout') return this.#sendError(conn, 408, null);
       parsed = parseRequestHead(conn.peek());
@@ -255,7 +260,7 @@ class SimHttpd {
     const length = head.contentLength;
     if (length < 1 || length > MAX_REQ_BODY_LEN) return fail(0);
     while (conn.buffered < length) {
-      const got = await conn.wait(this.#recvTimeoutMs, this.#stop.signal);
+      const got = await conn.wait(this.#recvTimeoutMs, this.#stop.signal, this.#clock);
       if (got !== 'data') return fail(conn.buffered);
     }
     const body = new Uint8Array(conn.take(length));

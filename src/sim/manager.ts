@@ -5,7 +5,7 @@
  *   (only with auto-stop disabled). After Connected/Attached has been reported, provisioning stops
  *   `cleanupDelayMs` later (and `autoStopTimeoutMs` after the IP regardless), unless auto-stop is disabled.
  */
-import type { SimClock } from './clock.js';
+import type { Clock } from '../timers.js';
 import { Status } from '../protocol/status.js';
 import { MAX_DATASET_LENGTH } from '../protocol/thread-tlv.js';
 import { parseDataset } from './thread-dataset.js';
@@ -49,7 +49,7 @@ export interface ManagerHooks {
 }
 
 export class ProvManager {
-  readonly #clock: SimClock;
+  readonly #clock: Clock;
   readonly #options: ManagerOptions;
   readonly #hooks: ManagerHooks;
   #state: ManagerState = 'started';
@@ -61,7 +61,7 @@ export class ProvManager {
   scanner: WifiScanner | undefined;
   thread: ThreadNode | undefined;
 
-  constructor(clock: SimClock, options: ManagerOptions, hooks: ManagerHooks) {
+  constructor(clock: Clock, options: ManagerOptions, hooks: ManagerHooks) {
     this.#clock = clock;
     this.#options = options;
     this.#hooks = hooks;

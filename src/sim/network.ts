@@ -1,6 +1,6 @@
 /** Builds the radio side of a SimDevice (Wi-Fi station + scanner, or Thread node) and wires it to the manager. */
 import type { SimAccessPoint } from './access-points.js';
-import type { SimClock } from './clock.js';
+import type { Clock } from '../timers.js';
 import type { ProvManager } from './manager.js';
 import type { SimDeviceOptions } from './options.js';
 import { DEFAULT_THREAD_NETWORKS } from './thread-networks.js';
@@ -29,7 +29,7 @@ import {
 export function createNetwork(
   manager: ProvManager,
   flavour: SimFlavour,
-  clock: SimClock,
+  clock: Clock,
   o: SimDeviceOptions,
   defaultAps: readonly SimAccessPoint[],
 ): number {

@@ -1,7 +1,7 @@
 /**
  * SimDevice options: every field optional, defaults exported as constants and chosen to look like the
  * ESP-IDF example firmware of the recordings (wifi_prov_mgr / NP wifi_prov / thread_prov), with short scans.
- * Times are milliseconds of the device's SimClock.
+ * Times are milliseconds of the device's Clock.
  */
 import { fromHex, utf8 } from '../bytes.js';
 import { EspProvError } from '../errors.js';
@@ -11,7 +11,7 @@ import type { PatchLevel } from '../security/gcm.js';
 import type { RandomSource } from '../security/scheme.js';
 import { minimalBytes, toBigInt } from '../security/srp.js';
 import { isIPv4, type SimAccessPoint } from './access-points.js';
-import type { SimClock } from './clock.js';
+import type { Clock } from '../timers.js';
 import type { FaultSpec } from './faults.js';
 import type { SimThreadNetwork } from './thread-networks.js';
 import type { SimAppInfo, SimFlavour, VersionStyle } from './version.js';
@@ -49,7 +49,7 @@ export interface SimDeviceOptions {
   /** Hardware randomness (esp_fill_random). Pin it to make sessions reproducible. */
   random?: RandomSource;
   /** Default: wall clock. Use a ManualClock in tests. */
-  clock?: SimClock;
+  clock?: Clock;
   accessPoints?: readonly SimAccessPoint[];
   threadNetworks?: readonly SimThreadNetwork[];
   /** Forces the IPv4 address reported once connected (default: the AP's `ip`, else 192.168.1.100). */

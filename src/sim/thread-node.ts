@@ -5,7 +5,7 @@
  * firmware's attach timer (20 s) expires and the state becomes AttachingFailed(ThreadNetworkNotFound).
  */
 import { equalBytes } from '../bytes.js';
-import { sleep, type SimClock } from './clock.js';
+import { sleep, type Clock } from '../timers.js';
 import type { ParsedDataset } from './thread-dataset.js';
 import type { SimThreadNetwork } from './thread-networks.js';
 
@@ -38,7 +38,7 @@ export interface ThreadHooks {
 
 export class ThreadNode {
   readonly #networks: readonly SimThreadNetwork[];
-  readonly #clock: SimClock;
+  readonly #clock: Clock;
   readonly #options: ThreadOptions;
   readonly #hooks: ThreadHooks;
   #state: ThreadState = { kind: 'attaching' };
@@ -47,7 +47,7 @@ export class ThreadNode {
   #results: SimThreadNetwork[] = [];
   #scanTimers: (() => void)[] = [];
 
-  constructor(networks: readonly SimThreadNetwork[], clock: SimClock, options: ThreadOptions, hooks: ThreadHooks) {
+  constructor(networks: readonly SimThreadNetwork[], clock: Clock, options: ThreadOptions, hooks: ThreadHooks) {
     this.#networks = networks;
     this.#clock = clock;
     this.#options = options;
@@ -160,6 +160,6 @@ export class ThreadNode {
   }
 
   async waitScanFinished(signal?: AbortSignal): Promise<void> {
-    while (this.#scanning) await sleep(this.#clock, BLOCKING_THREAD_SCAN_POLL_MS, signal);
+    while (this.#scanning) await sleep(BLOCKING_THREAD_SCAN_POLL_MS, signal, this.#clock);
   }
 }

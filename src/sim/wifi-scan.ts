@@ -6,7 +6,7 @@
  * period_ms is accepted and not modelled: a whole scan takes `durationMs` of simulated time.
  */
 import type { SimAccessPoint } from './access-points.js';
-import { sleep, type SimClock } from './clock.js';
+import { sleep, type Clock } from '../timers.js';
 
 export const DEFAULT_SCAN_DURATION_MS = 150;
 /** The firmware's pause before each channel group (lets SoftAP clients keep their link). */
@@ -29,13 +29,13 @@ export interface ScanRequest {
 
 export class WifiScanner {
   readonly #aps: readonly SimAccessPoint[];
-  readonly #clock: SimClock;
+  readonly #clock: Clock;
   readonly #options: WifiScanOptions;
   #scanning = false;
   #results: SimAccessPoint[] = [];
   #timers: (() => void)[] = [];
 
-  constructor(aps: readonly SimAccessPoint[], clock: SimClock, options: WifiScanOptions) {
+  constructor(aps: readonly SimAccessPoint[], clock: Clock, options: WifiScanOptions) {
     this.#aps = aps;
     this.#clock = clock;
     this.#options = options;
@@ -82,7 +82,7 @@ export class WifiScanner {
 
   /** Resolves once the scan is over, checking every 120 ms as the firmware's blocking ScanStart does. */
   async waitFinished(signal?: AbortSignal): Promise<void> {
-    while (this.#scanning) await sleep(this.#clock, BLOCKING_SCAN_POLL_MS, signal);
+    while (this.#scanning) await sleep(BLOCKING_SCAN_POLL_MS, signal, this.#clock);
   }
 
   /** Drops a running scan (provisioning stopped). */

@@ -9,7 +9,7 @@
  */
 import { equalBytes } from '../bytes.js';
 import type { SimAccessPoint } from './access-points.js';
-import type { SimClock } from './clock.js';
+import type { Clock } from '../timers.js';
 
 export const DEFAULT_APPLY_DELAY_MS = 1000;
 export const DEFAULT_CONNECT_DELAY_MS = 2500;
@@ -66,7 +66,7 @@ function credentialsFit(ap: SimAccessPoint, passphrase: Uint8Array): boolean {
 
 export class WifiStation {
   readonly #aps: readonly SimAccessPoint[];
-  readonly #clock: SimClock;
+  readonly #clock: Clock;
   readonly #options: StationOptions;
   readonly #hooks: StationHooks;
   #state: StationState = { kind: 'connecting' };
@@ -74,7 +74,7 @@ export class WifiStation {
   #lastReason: FailReason = 0;
   #cancel: (() => void) | undefined;
 
-  constructor(aps: readonly SimAccessPoint[], clock: SimClock, options: StationOptions, hooks: StationHooks) {
+  constructor(aps: readonly SimAccessPoint[], clock: Clock, options: StationOptions, hooks: StationHooks) {
     this.#aps = aps;
     this.#clock = clock;
     this.#options = options;

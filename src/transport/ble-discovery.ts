@@ -5,6 +5,7 @@
  * are all kept: two boards advertising the same name must stay distinguishable by address.
  */
 import { EspProvError } from '../errors.js';
+import { realClock, type Clock } from '../timers.js';
 import { dashedUuid } from './ble-gatt.js';
 import type { BleLogger, NobleLike, NoblePeripheral } from './ble-noble.js';
 
@@ -39,6 +40,8 @@ export interface BleScanOptions {
   scanTimeoutMs?: number;
   signal?: AbortSignal;
   logger?: BleLogger;
+  /** Time source for the scan window and every set-up deadline (a test's ManualClock). Default: the wall clock. */
+  clock?: Clock;
 }
 
 export interface ScanHit {
@@ -84,6 +87,7 @@ export function byStrength(a: BleDeviceInfo, b: BleDeviceInfo): number {
  */
 export async function scanForDevices(noble: NobleLike, options: BleScanOptions = {}): Promise<ScanHit[]> {
   const timeoutMs = options.scanTimeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS;
+  const clock = options.clock ?? realClock;
   const selecting = options.serviceName !== undefined || options.address !== undefined;
   const prefix = options.namePrefix ?? DEFAULT_NAME_PREFIX;
   const wanted = options.address === undefined ? undefined : compactAddress(options.address);
@@ -104,7 +108,7 @@ export async function scanForDevices(noble: NobleLike, options: BleScanOptions =
     const finish = (err?: EspProvError): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      cancelTimer();
       noble.removeListener('discover', onDiscover);
       options.signal?.removeEventListener('abort', onAbort);
       if (err === undefined) resolve();
@@ -118,7 +122,7 @@ export async function scanForDevices(noble: NobleLike, options: BleScanOptions =
       }
     };
     const onAbort = (): void => finish(new EspProvError('CANCELLED', 'BLE scan cancelled'));
-    const timer = setTimeout(() => finish(), timeoutMs);
+    const cancelTimer = clock.setTimer(() => finish(), timeoutMs, true);
     noble.on('discover', onDiscover);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     // Duplicates on: the name often arrives in a later scan response, and RSSI keeps changing.
@@ -128,7 +132,7 @@ export async function scanForDevices(noble: NobleLike, options: BleScanOptions =
         finish(new EspProvError('TRANSPORT_UNAVAILABLE', `could not start the BLE scan: ${String(e)}`, { cause: e })),
       );
   });
-  await stopScanning(noble, options.logger);
+  await stopScanning(noble, clock, options.logger);
 
   if (chosen) return [{ info: deviceInfo(chosen), peripheral: chosen }];
   const hits = [...seen.values()]
@@ -139,20 +143,20 @@ export async function scanForDevices(noble: NobleLike, options: BleScanOptions =
   throw notFound(options, prefix, timeoutMs, [...seen.values()].map(deviceInfo));
 }
 
-async function stopScanning(noble: NobleLike, logger?: BleLogger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+async function stopScanning(noble: NobleLike, clock: Clock, logger?: BleLogger): Promise<void> {
+  let cancelTimer = (): void => undefined;
   try {
     // A broken adapter may never confirm the stop; the scan is abandoned either way.
     await Promise.race([
       noble.stopScanningAsync(),
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, 1000);
+        cancelTimer = clock.setTimer(resolve, 1000, true);
       }),
     ]);
   } catch (e) {
     logger?.debug?.(`stopping the BLE scan failed: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
-    clearTimeout(timer);
+    cancelTimer();
   }
 }
 

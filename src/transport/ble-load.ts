@@ -7,6 +7,7 @@
  */
 import { format } from 'node:util';
 import { EspProvError } from '../errors.js';
+import { realClock, type Clock } from '../timers.js';
 import type { BleLogger, NobleLike } from './ble-noble.js';
 
 const NOBLE_PACKAGE = '@stoprocent/noble';
@@ -32,6 +33,8 @@ export interface BleLoadOptions {
   signal?: AbortSignal;
   /** Platform whose advice goes into error messages. Default process.platform. */
   platform?: NodeJS.Platform;
+  /** Time source for the power-on wait (a test's ManualClock). Default: the wall clock. */
+  clock?: Clock;
 }
 
 /** noble's HCI binding reports 'unsupported' about 1 s after start on a machine without Bluetooth (deps.md §1). */
@@ -93,7 +96,8 @@ export async function loadNoble(options: BleLoadOptions = {}): Promise<NobleHand
     noble.removeAllListeners('warning');
     noble.on('warning', (message: string) => options.logger?.warn?.(`noble: ${message}`));
     startWithoutExitOnSigint(noble);
-    await waitForPoweredOn(noble, options.powerOnTimeoutMs ?? DEFAULT_POWER_ON_TIMEOUT_MS, platform, options.signal);
+    const timeoutMs = options.powerOnTimeoutMs ?? DEFAULT_POWER_ON_TIMEOUT_MS;
+    await waitForPoweredOn(noble, timeoutMs, platform, options.clock ?? realClock, options.signal);
   } catch (e) {
     release();
     throw e;
@@ -120,12 +124,13 @@ function waitForPoweredOn(
   noble: NobleLike,
   timeoutMs: number,
   platform: NodeJS.Platform,
+  clock: Clock,
   signal?: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let last = noble.state;
     const finish = (err?: EspProvError): void => {
-      clearTimeout(timer);
+      cancelTimer();
       noble.removeListener('stateChange', onState);
       signal?.removeEventListener('abort', onAbort);
       if (err) reject(err);
@@ -138,7 +143,7 @@ function waitForPoweredOn(
       else if (state === 'unsupported' || state === 'unauthorized') finish(adapterUnavailable(state, platform));
     };
     const onAbort = (): void => finish(new EspProvError('CANCELLED', 'cancelled while waiting for the adapter'));
-    const timer = setTimeout(() => finish(adapterUnavailable(last, platform, timeoutMs)), timeoutMs);
+    const cancelTimer = clock.setTimer(() => finish(adapterUnavailable(last, platform, timeoutMs)), timeoutMs, true);
     noble.on('stateChange', onState);
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();

@@ -6,9 +6,7 @@
  */
 import { SESSION_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import { EspProvError, toEspProvError } from '../errors.js';
-import { equalBytes } from '../bytes.js';
-import { BLE_HOST_LIMITS } from '../protocol/limits.js';
-import type { Clock } from '../timers.js';
+import { pendingWait, realClock, type Clock } from '../timers.js';
 import { GatedTransport } from './gate.js';
 import type { TransportLimits } from './transport.js';
 import { attErrorCodeOf, attFailure } from './ble-att-errors.js';
@@ -16,32 +14,13 @@ import { scanForDevices, type BleDeviceInfo, type BleScanOptions, type ScanHit }
 import { dashedUuid, mapEndpoints, pickProvisioningService, type EndpointMapping } from './ble-gatt.js';
 import { installHciWorkarounds, type HciWorkarounds } from './ble-hci-quirks.js';
 import { loadNoble, type BleLoadOptions, type NobleHandle } from './ble-load.js';
+import { disconnectReasonText, dropLink } from './ble-link.js';
+import { BLE_STACK_LIMITS, StaleResponseCheck, stackFromAdvertisement, type BleStack } from './ble-stack.js';
 import type { BleLogger, NobleCharacteristic, NoblePeripheral } from './ble-noble.js';
 
 export { DEFAULT_NAME_PREFIX, DEFAULT_SCAN_TIMEOUT_MS, type BleDeviceInfo } from './ble-discovery.js';
+export { BLE_STACK_LIMITS, stackFromAdvertisement, type BleStack } from './ble-stack.js';
 
-/** The device's BLE host; it sets how large a value the device can take and store (PROTOCOL.md §2.2.3). */
-export type BleStack = 'nimble' | 'bluedroid' | 'bluedroid-nosec2';
-
-export const BLE_STACK_LIMITS: Readonly<Record<BleStack, TransportLimits>> = {
-  nimble: { maxRequestBytes: BLE_HOST_LIMITS.nimble.maxValue, maxResponseBytes: BLE_HOST_LIMITS.nimble.maxValue },
-  bluedroid: {
-    maxRequestBytes: BLE_HOST_LIMITS.bluedroid.maxValue,
-    maxResponseBytes: BLE_HOST_LIMITS.bluedroid.maxValue,
-  },
-  'bluedroid-nosec2': {
-    maxRequestBytes: BLE_HOST_LIMITS['bluedroid-nosec2'].maxValue,
-    maxResponseBytes: BLE_HOST_LIMITS['bluedroid-nosec2'].maxValue,
-  },
-};
-/**
- * The device's BLE host, read from its advertisement: protocomm's Bluedroid advertisement adds a TX power level
- * (and a connection interval range, which noble does not report); NimBLE's carries only flags, name and
- * service UUID (PROTOCOL.md §2.2, advertising data). An explicit `stack` option wins.
- */
-export function stackFromAdvertisement(info: Pick<BleDeviceInfo, 'txPowerLevel'>): BleStack {
-  return info.txPowerLevel === undefined ? 'nimble' : 'bluedroid';
-}
 /** A blocking Wi-Fi scan holds the write response for seconds (§2.2.2). */
 export const DEFAULT_BLE_REQUEST_TIMEOUT_MS = 30_000;
 /** Deadline for connecting and for each GATT discovery step, in ms. */
@@ -66,8 +45,6 @@ export interface BleTransportOptions extends BleDiscoveryOptions {
    * prov-session is always checked. See BleTransport.request.
    */
   rejectRepeatedResponses?: boolean;
-  /** Time source for request deadlines (a test's ManualClock). Default: the wall clock. */
-  clock?: Clock;
 }
 
 /** Scans and lists provisioning devices (for an interactive picker). Releases the adapter before returning. */
@@ -98,13 +75,6 @@ export async function openBleTransport(options: BleTransportOptions): Promise<Bl
   }
 }
 
-const HCI_REASONS: Readonly<Record<number, string>> = {
-  0x08: 'supervision timeout: out of range?',
-  0x13: 'closed by the device',
-  0x16: 'closed by this host',
-  0x3e: 'could not be established',
-};
-
 interface Slot {
   fail(e: EspProvError): void;
   endpoint: string | undefined;
@@ -120,6 +90,7 @@ export class BleTransport extends GatedTransport {
   readonly #peripheral: NoblePeripheral;
   readonly #options: BleTransportOptions;
   readonly #logger: BleLogger;
+  readonly #clock: Clock;
   #serviceUuid = '';
   #map: EndpointMapping | null = null;
   #hci: HciWorkarounds | null = null;
@@ -127,8 +98,7 @@ export class BleTransport extends GatedTransport {
   #disconnecting: Promise<void> | null = null;
   #lost: EspProvError | null = null;
   #closed = false;
-  /** The last exchange per characteristic, for telling a stale Bluedroid answer (#checkRepeat). */
-  readonly #last = new Map<string, { request: Uint8Array; response: Uint8Array }>();
+  readonly #stale: StaleResponseCheck;
   readonly #onDisconnect: (reason: unknown) => void;
   readonly #onAbort: () => void;
 
@@ -142,13 +112,12 @@ export class BleTransport extends GatedTransport {
     this.device = hit.info;
     this.#options = options;
     this.#logger = options.logger ?? {};
+    this.#clock = options.clock ?? realClock;
     this.stack = options.stack ?? stackFromAdvertisement(hit.info);
     this.limits = BLE_STACK_LIMITS[this.stack];
+    this.#stale = new StaleResponseCheck(this.stack, options.rejectRepeatedResponses === true);
     this.#onDisconnect = (reason) => {
-      const text =
-        typeof reason === 'number'
-          ? `HCI 0x${reason.toString(16)}, ${HCI_REASONS[reason] ?? 'link lost'}`
-          : String(reason);
+      const text = disconnectReasonText(reason);
       const message = this.#closed
         ? 'the BLE transport was closed'
         : `the BLE link to ${this.device.name || this.device.id} was lost (${text})`;
@@ -258,7 +227,7 @@ export class BleTransport extends GatedTransport {
       throw e;
     }
     const response = new Uint8Array(reply);
-    this.#checkRepeat(endpoint, data, response);
+    this.#stale.check(endpoint, data, response);
     return response;
   }
 
@@ -280,7 +249,7 @@ export class BleTransport extends GatedTransport {
     this.#peripheral.removeListener('disconnect', this.#onDisconnect);
     await this.#disconnect();
     this.#lost = null;
-    this.#last.clear();
+    this.#stale.clear();
     try {
       await this.#setup(signal);
     } catch (e) {
@@ -301,29 +270,6 @@ export class BleTransport extends GatedTransport {
     );
   }
 
-  /**
-   * A Bluedroid device cannot store a response over its limit: the characteristic keeps its previous value and
-   * the read returns that (PROTOCOL.md §2.2.3). Such a stale answer is an error, never an answer. It shows as
-   * the previous response again: on prov-session and under schemes whose messages never repeat
-   * (rejectRepeatedResponses) that is always stale; otherwise a repeat is genuine only for a repeated request
-   * (Security 0, or Security 2 patch 0's fixed IV, asking the same status again gets the same bytes).
-   */
-  #checkRepeat(endpoint: string, request: Uint8Array, response: Uint8Array): void {
-    const previous = this.#last.get(endpoint);
-    this.#last.set(endpoint, { request: new Uint8Array(request), response });
-    if (!previous || this.stack === 'nimble' || endpoint === VERSION_ENDPOINT) return;
-    if (!equalBytes(previous.response, response)) return;
-    const alwaysStale = endpoint === SESSION_ENDPOINT || this.#options.rejectRepeatedResponses === true;
-    if (!alwaysStale && equalBytes(previous.request, request)) return;
-    this.#last.delete(endpoint);
-    throw new EspProvError(
-      'UNSUPPORTED',
-      `${endpoint}: the device sent its previous answer again, which a Bluedroid device does when the new answer ` +
-        `is larger than the ${this.limits.maxResponseBytes} bytes it can store; ask for less per request`,
-      { endpoint, details: { staleResponse: true, maxResponseBytes: this.limits.maxResponseBytes } },
-    );
-  }
-
   #guard<T>(
     work: Promise<T>,
     o: {
@@ -340,50 +286,32 @@ export class BleTransport extends GatedTransport {
       work.catch(() => undefined);
       return Promise.reject(this.#lostFor(o.endpoint));
     }
-    return new Promise<T>((resolve, reject) => {
-      let done = false;
-      const end = (): void => {
-        done = true;
-        if (timer) clearTimeout(timer);
-        o.signal?.removeEventListener('abort', onAbort);
-        if (this.#current === slot) this.#current = null;
-      };
-      const slot: Slot = {
-        endpoint: o.endpoint,
-        fail: (e) => {
-          if (done) return;
-          end();
-          reject(e);
-        },
-      };
-      const onAbort = (): void => {
-        const reason: unknown = o.signal?.reason;
-        slot.fail(
-          reason instanceof EspProvError
-            ? reason
-            : new EspProvError('CANCELLED', `${o.what}: cancelled`, errOpts(o.endpoint)),
-        );
-      };
-      const ms = o.timeoutMs;
-      const timer =
-        ms === undefined
-          ? undefined
-          : setTimeout(() => {
-              o.onTimeout?.();
-              slot.fail(new EspProvError('TIMEOUT', `${o.what}: no answer within ${ms} ms`, errOpts(o.endpoint)));
-            }, ms);
-      o.signal?.addEventListener('abort', onAbort, { once: true });
-      this.#current = slot;
-      if (o.signal?.aborted) onAbort();
-      work.then(
-        (v) => {
-          if (done) return;
-          end();
-          resolve(v);
-        },
-        (e: unknown) => slot.fail(this.#mapError(e, o.what, o.endpoint, o.phase?.now ?? 'read')),
-      );
+    let slot: Slot | null = null;
+    const wait = pendingWait<T>({
+      clock: this.#clock,
+      timeoutMs: o.timeoutMs,
+      onTimeout: () => {
+        o.onTimeout?.();
+        return new EspProvError('TIMEOUT', `${o.what}: no answer within ${o.timeoutMs} ms`, errOpts(o.endpoint));
+      },
+      signal: o.signal,
+      onAbort: (reason) =>
+        reason instanceof EspProvError
+          ? reason
+          : new EspProvError('CANCELLED', `${o.what}: cancelled`, errOpts(o.endpoint)),
+      onEnd: () => {
+        if (slot && this.#current === slot) this.#current = null;
+      },
     });
+    work.then(
+      (v) => wait.resolve(v),
+      (e: unknown) => wait.fail(this.#mapError(e, o.what, o.endpoint, o.phase?.now ?? 'read')),
+    );
+    if (!wait.ended) {
+      slot = { endpoint: o.endpoint, fail: (e) => void wait.fail(e) };
+      this.#current = slot;
+    }
+    return wait.promise;
   }
 
   #mapError(e: unknown, what: string, endpoint: string | undefined, operation: 'write' | 'read'): EspProvError {
@@ -428,30 +356,10 @@ export class BleTransport extends GatedTransport {
    * old link's disconnect event would be taken for the new one's.
    */
   #disconnect(): Promise<void> {
-    this.#disconnecting ??= this.#dropLink().finally(() => (this.#disconnecting = null));
+    this.#disconnecting ??= dropLink(this.#peripheral, this.#clock, this.#logger).finally(
+      () => (this.#disconnecting = null),
+    );
     return this.#disconnecting;
-  }
-
-  async #dropLink(): Promise<void> {
-    const p = this.#peripheral;
-    if (p.state === 'connecting') return p.cancelConnect();
-    if (p.state !== 'connected' && p.state !== 'disconnecting') return;
-    let timer: NodeJS.Timeout | undefined;
-    let onDown = (): void => undefined;
-    const down = new Promise<void>((resolve) => {
-      onDown = resolve;
-      p.once('disconnect', onDown);
-      timer = setTimeout(resolve, 2000);
-    });
-    try {
-      if (p.state === 'connected') await Promise.race([p.disconnectAsync(), down]);
-      await down;
-    } catch (e) {
-      this.#logger.debug?.(`BLE disconnect failed: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      clearTimeout(timer);
-      p.removeListener('disconnect', onDown);
-    }
   }
 
   /** Disconnects and stops noble (so that the process can exit). close() calls it once. */

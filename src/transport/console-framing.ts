@@ -6,7 +6,7 @@
  * our own line", and a failure as "the next prompt came first".
  */
 import { toHex } from '../bytes.js';
-import { EspProvError } from '../errors.js';
+import { EspProvError, toEspProvError } from '../errors.js';
 import { KNOWN_ENDPOINTS } from '../protocol/endpoints.js';
 
 /** The device's line buffer (`LINE_BUF_SIZE`). */
@@ -55,6 +55,16 @@ export function randomConsoleSessionId(random: () => number = Math.random): numb
 }
 
 /** Checks that a request can be typed on the device console; throws USAGE / UNSUPPORTED otherwise. */
+/** checkConsoleRequest's refusal as a value (what a transport's refuse() returns); undefined when it may be sent. */
+export function consoleRefusal(endpoint: string, sessionId: number, data: Uint8Array): EspProvError | undefined {
+  try {
+    checkConsoleRequest(endpoint, sessionId, data);
+    return undefined;
+  } catch (e) {
+    return toEspProvError(e);
+  }
+}
+
 export function checkConsoleRequest(endpoint: string, sessionId: number, data: Uint8Array): void {
   if (!ENDPOINT_NAME.test(endpoint)) {
     throw new EspProvError('USAGE', `endpoint name ${JSON.stringify(endpoint)} cannot be sent over the console`, {

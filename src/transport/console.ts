@@ -6,9 +6,10 @@
  */
 import { VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import { toHex } from '../bytes.js';
-import { toEspProvError, type EspProvError } from '../errors.js';
+import type { EspProvError } from '../errors.js';
 import {
   checkConsoleRequest,
+  consoleRefusal,
   CONSOLE_LIMIT_EXPLANATION,
   consoleRequestLimit,
   KNOWN_ENDPOINTS,
@@ -57,12 +58,7 @@ export class ConsoleTransport extends GatedTransport {
   }
 
   protected override refuse(endpoint: string, data: Uint8Array): EspProvError | undefined {
-    try {
-      checkConsoleRequest(endpoint, this.sessionId, data);
-      return undefined;
-    } catch (e) {
-      return toEspProvError(e);
-    }
+    return consoleRefusal(endpoint, this.sessionId, data);
   }
 
   protected async exchange(endpoint: string, data: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {

@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { EspProvError } from '../errors.js';
-import type { Clock } from '../timers.js';
+import { realClock, type Clock } from '../timers.js';
 import { parseHexInput } from './console-framing.js';
 
 /** Anything with a `write(text)`: process.stdout, a test collector. */
@@ -21,7 +21,7 @@ export interface ManualIoOptions {
   answerTimeoutMs?: number;
   /** Answers tried before giving up on unreadable hex or yes/no. Default 3. */
   maxAttempts?: number;
-  /** Time source for request deadlines (a test's ManualClock). Default: the wall clock. */
+  /** Time source for the answer deadline (a test's ManualClock). Default: the wall clock. */
   clock?: Clock;
 }
 
@@ -39,6 +39,7 @@ export class ManualIo {
   readonly answerTimeoutMs: number;
   readonly maxAttempts: number;
   readonly #input: Readable;
+  readonly #clock: Clock;
   readonly #decoder = new StringDecoder('utf8');
   readonly #lines: string[] = [];
   #partial = '';
@@ -52,6 +53,7 @@ export class ManualIo {
     this.output = options.output;
     this.answerTimeoutMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.#clock = options.clock ?? realClock;
   }
 
   readonly #onData = (chunk: Buffer | string): void => {
@@ -93,7 +95,7 @@ export class ManualIo {
       this.#input.on('end', this.#onEnd);
       this.#input.on('error', this.#onEnd);
     }
-    const deadline = Date.now() + this.answerTimeoutMs;
+    const deadline = this.#clock.now() + this.answerTimeoutMs;
     try {
       for (;;) {
         const line = this.#lines.shift();
@@ -101,18 +103,18 @@ export class ManualIo {
         if (this.#ended) throw new EspProvError('CANCELLED', 'input ended before an answer was given', endpoint);
         if (this.#closed) throw new EspProvError('CANCELLED', 'the transport was closed', endpoint);
         if (signal?.aborted) throw new EspProvError('CANCELLED', 'cancelled', endpoint);
-        const left = deadline - Date.now();
+        const left = deadline - this.#clock.now();
         if (left <= 0) {
           throw new EspProvError('TIMEOUT', `no answer within ${Math.round(this.answerTimeoutMs / 1000)} s`, endpoint);
         }
         this.#input.resume();
         await new Promise<void>((resolve) => {
           const done = (): void => {
-            clearTimeout(timer);
+            cancelTimer();
             signal?.removeEventListener('abort', done);
             resolve();
           };
-          const timer = setTimeout(done, left);
+          const cancelTimer = this.#clock.setTimer(done, left, true);
           signal?.addEventListener('abort', done, { once: true });
           this.#wake = done;
         });

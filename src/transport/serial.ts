@@ -5,10 +5,10 @@
  * `serialport` is an optional dependency, imported only when this transport is opened.
  */
 import { EspProvError, toEspProvError } from '../errors.js';
-import { withDeadline, type Clock } from '../timers.js';
+import { pendingWait, realClock, withDeadline, type Clock } from '../timers.js';
 import {
   buildConsoleLine,
-  checkConsoleRequest,
+  consoleRefusal,
   CONSOLE_LIMIT_EXPLANATION,
   ConsoleExchange,
   ConsoleLineSplitter,
@@ -46,7 +46,7 @@ export interface SerialTransportOptions {
   endpoints?: readonly string[];
   /** Receives every line the device prints that is not a reply (its log), for -v output. */
   onDeviceLine?: (line: string) => void;
-  /** Time source for request deadlines (a test's ManualClock). Default: the wall clock. */
+  /** Time source for request deadlines and the open/sync waits (a test's ManualClock). Default: the wall clock. */
   clock?: Clock;
   /** Opens the link; default: the `serialport` package. */
   linkFactory?: SerialLinkFactory;
@@ -73,6 +73,7 @@ export class SerialTransport extends GatedTransport {
   readonly #link: SerialLink;
   readonly #splitter = new ConsoleLineSplitter();
   readonly #onDeviceLine: ((line: string) => void) | undefined;
+  readonly #clock: Clock;
   #waiter: Waiter | null = null;
   #lost: EspProvError | null = null;
   #closing = false;
@@ -91,6 +92,7 @@ export class SerialTransport extends GatedTransport {
       requestLimitReason: CONSOLE_LIMIT_EXPLANATION,
     };
     this.#onDeviceLine = options.onDeviceLine;
+    this.#clock = options.clock ?? realClock;
     link.onData((chunk) => this.#onData(chunk));
     link.onClose((error) => {
       const why = this.#closing ? 'the serial transport was closed' : `${this.path} closed`;
@@ -118,43 +120,30 @@ export class SerialTransport extends GatedTransport {
     accept: (token: ConsoleToken) => T | undefined,
   ): Promise<T> {
     const where = endpoint === undefined ? {} : { endpoint };
-    return new Promise<T>((resolve, reject) => {
-      const finish = (): void => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#waiter = null;
-      };
-      const onAbort = (): void => {
-        finish();
-        const reason: unknown = signal?.reason;
-        reject(
-          reason instanceof EspProvError
-            ? reason
-            : new EspProvError('CANCELLED', `cancelled while waiting for ${what}`, where),
-        );
-      };
-      const timer =
-        ms === undefined
-          ? undefined
-          : setTimeout(() => {
-              finish();
-              reject(new EspProvError('TIMEOUT', `no ${what} from ${this.path} within ${ms} ms`, where));
-            }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiter = {
-        accept: (token) => {
-          const value = accept(token);
-          if (value === undefined) return false;
-          finish();
-          resolve(value);
-          return true;
-        },
-        fail: (error) => {
-          finish();
-          reject(new EspProvError(error.code, error.message, { cause: error, ...where }));
-        },
-      };
+    let waiter: Waiter | null = null;
+    const wait = pendingWait<T>({
+      clock: this.#clock,
+      timeoutMs: ms,
+      onTimeout: () => new EspProvError('TIMEOUT', `no ${what} from ${this.path} within ${ms} ms`, where),
+      signal,
+      onAbort: (reason) =>
+        reason instanceof EspProvError
+          ? reason
+          : new EspProvError('CANCELLED', `cancelled while waiting for ${what}`, where),
+      onEnd: () => {
+        if (this.#waiter === waiter) this.#waiter = null;
+      },
     });
+    if (wait.ended) return wait.promise;
+    waiter = {
+      accept: (token) => {
+        const value = accept(token);
+        return value !== undefined && wait.resolve(value);
+      },
+      fail: (error) => void wait.fail(new EspProvError(error.code, error.message, { cause: error, ...where })),
+    };
+    this.#waiter = waiter;
+    return wait.promise;
   }
 
   /**
@@ -194,12 +183,7 @@ export class SerialTransport extends GatedTransport {
   }
 
   protected override refuse(endpoint: string, data: Uint8Array): EspProvError | undefined {
-    try {
-      checkConsoleRequest(endpoint, this.sessionId, data);
-      return undefined;
-    } catch (e) {
-      return toEspProvError(e);
-    }
+    return consoleRefusal(endpoint, this.sessionId, data);
   }
 
   protected async exchange(endpoint: string, data: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
@@ -247,7 +231,7 @@ export async function openSerialTransport(options: SerialTransportOptions): Prom
     factory({ path: options.path, baudRate }),
     openTimeoutMs,
     () => new EspProvError('DEVICE_NOT_FOUND', `${options.path} did not open within ${openTimeoutMs} ms`),
-    { signal: options.signal, late: (l) => void l.close() },
+    { signal: options.signal, late: (l) => void l.close(), ...(options.clock ? { clock: options.clock } : {}) },
   );
   const transport = new SerialTransport(link, options);
   try {

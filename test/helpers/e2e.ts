@@ -1,7 +1,8 @@
 /**
  * One end-to-end harness, run over every transport that reaches the simulator in-process: the in-memory
  * transport and real HTTP on loopback (BLE and serial run the same flows in their own suites).
- * The simulator runs on the wall clock with short delays; the client polls quickly.
+ * The simulator runs on the wall clock with short delays and the client polls quickly, unless the caller
+ * gives a clock: then device, server and client transport all run on it (a ManualClock the test moves).
  */
 import { fromUtf8, utf8 } from '../../src/bytes.js';
 import type { ProvisionOptions } from '../../src/provision/flow.js';
@@ -14,6 +15,7 @@ import { BleGattModel } from '../../src/sim/ble-gatt-model.js';
 import { fakeNobleLoader } from '../../src/testing/ble-fake-bindings.js';
 import { MemoryTransport } from '../../src/transport/memory.js';
 import type { Transport, TransportLimits } from '../../src/transport/transport.js';
+import type { Clock } from '../../src/timers.js';
 
 export const QUICK: SimDeviceOptions = {
   applyDelayMs: 5,
@@ -49,12 +51,19 @@ export const RIG_KINDS: RigKind[] = ['memory', 'http', 'ble-nimble', 'ble-bluedr
 
 let nextSession = 100;
 
-export async function rig(kind: RigKind, options: SimDeviceOptions, limits?: TransportLimits): Promise<Rig> {
-  const device = new SimDevice({ ...QUICK, ...options });
+export async function rig(
+  kind: RigKind,
+  options: SimDeviceOptions,
+  limits?: TransportLimits,
+  clock?: Clock,
+): Promise<Rig> {
+  const onClock = clock ? { clock } : {};
+  const device = new SimDevice({ ...QUICK, ...options, ...onClock });
   const transports: Transport[] = [];
   const track = <T extends Transport>(t: T): T => (transports.push(t), t);
   if (kind === 'memory') {
-    const make = () => track(new MemoryTransport(device, { sessionId: nextSession++, ...(limits ? { limits } : {}) }));
+    const make = () =>
+      track(new MemoryTransport(device, { sessionId: nextSession++, ...(limits ? { limits } : {}), ...onClock }));
     return {
       device,
       transport: make(),
@@ -78,6 +87,7 @@ export async function rig(kind: RigKind, options: SimDeviceOptions, limits?: Tra
         powerOnTimeoutMs: 1000,
         connectTimeoutMs: 3000,
         requestTimeoutMs: 5000,
+        ...onClock,
       }).then(track);
     const first = await open();
     // A lazily connecting transport, so reconnect() stays synchronous like the others.
@@ -101,8 +111,8 @@ export async function rig(kind: RigKind, options: SimDeviceOptions, limits?: Tra
       },
     };
   }
-  const server = await startHttpServer(device, { host: '127.0.0.1', port: 0 });
-  const make = () => track(new HttpTransport({ address: `127.0.0.1:${server.port}`, timeoutMs: 3000 }));
+  const server = await startHttpServer(device, { host: '127.0.0.1', port: 0, ...onClock });
+  const make = () => track(new HttpTransport({ address: `127.0.0.1:${server.port}`, timeoutMs: 3000, ...onClock }));
   return {
     device,
     transport: make(),

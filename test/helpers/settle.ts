@@ -2,7 +2,7 @@
  * Waiting in tests without wall-clock sleeps. Every wait here has a deadline counted in event-loop turns or
  * in simulated device time, so a test that waits for something that never comes fails instead of hanging.
  */
-import type { ManualClock } from '../../src/sim/clock.js';
+import type { ManualClock } from '../../src/timers.js';
 
 const MAX_TURNS = 100_000;
 
@@ -10,13 +10,23 @@ function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Waits turn by turn until `condition()` holds; fails after `maxTurns` turns, saying what it waited for. */
-export async function until(condition: () => boolean, what: string, maxTurns = MAX_TURNS): Promise<void> {
+/**
+ * Waits turn by turn until `condition()` holds; fails after `maxTurns` turns, saying what it waited for
+ * (`what` may be a function, to describe the state at the moment of giving up).
+ */
+export async function until(
+  condition: () => boolean,
+  what: string | (() => string),
+  maxTurns = MAX_TURNS,
+): Promise<void> {
   for (let i = 0; i < maxTurns; i++) {
     if (condition()) return;
     await turn();
   }
-  if (!condition()) throw new Error(`gave up after ${maxTurns} event-loop turns waiting until ${what}`);
+  if (!condition()) {
+    const said = typeof what === 'string' ? what : what();
+    throw new Error(`gave up after ${maxTurns} event-loop turns waiting until ${said}`);
+  }
 }
 
 /**
