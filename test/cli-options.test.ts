@@ -243,7 +243,10 @@ void describe('other options and usage errors', () => {
     usage(['gen-cerd'], /unknown command "gen-cerd"/);
     // A stray value (its flag forgotten) may be a secret: not echoed.
     usage(['provision-me'], /^unexpected argument #1 \(not shown: it may be a value whose option is missing/);
-    assert.throws(() => parseArgv(['--ssid', 'x', 'hunter2-secret'], {}), (e: Error) => !e.message.includes('hunter2'));
+    assert.throws(
+      () => parseArgv(['--ssid', 'x', 'hunter2-secret'], {}),
+      (e: Error) => !e.message.includes('hunter2'),
+    );
     usage(['--sec2_salt_len', '0'], /1 to 64/);
     usage(['--baud', 'fast'], /whole number/);
   });
