@@ -55,17 +55,17 @@ export function deviceText(name: string, hexForm?: string) {
   return (raw: string): string => checkArgvText(raw, name, hexForm);
 }
 
-const HEX64 = /^[0-9a-fA-F]{64}$/;
-
 /**
- * The Wi-Fi passphrase rule, as the help states it and the firmware's station config takes it: empty for an
- * open network, 8–63 bytes (a WPA passphrase), or exactly 64 hex digits (the raw PSK). Undefined when fine.
+ * The Wi-Fi passphrase rule, as the help states it: empty for an open network, or 8–63 bytes (a WPA
+ * passphrase). A 64-hex-digit raw PSK is refused: the firmware copies the passphrase into a 64-byte field
+ * that must keep its NUL and answers InvalidArgument to 64 bytes (wifi_config.c, `passphrase.len >=
+ * sizeof(req_data.password)`; PROTOCOL.md §5.2), so no device would take one. Undefined when fine.
  */
 export function passphraseProblem(bytes: Uint8Array): string | undefined {
   const n = bytes.length;
   if (n === 0 || (n >= 8 && n <= 63)) return undefined;
-  if (n === 64 && HEX64.test(Buffer.from(bytes).toString('latin1'))) return undefined;
-  return 'a Wi-Fi passphrase is 8 to 63 characters (bytes in UTF-8), or exactly 64 hex digits (a raw PSK), or "" for an open network';
+  const psk = n === 64 ? ' (a 64-hex-digit raw PSK is not accepted: the device refuses 64 bytes)' : '';
+  return `a Wi-Fi passphrase is 8 to 63 characters (bytes in UTF-8), or "" for an open network${psk}`;
 }
 
 /** An SSID is 1 to 32 bytes on the air. */

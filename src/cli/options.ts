@@ -40,6 +40,22 @@ const commanderUnknownOption = (
   Command.prototype as unknown as { unknownOption: (this: Command, flag: string) => never }
 ).unknownOption;
 
+const COMMANDS = ['gen-cred', 'sim', 'qr', 'demo'] as const;
+
+/** Levenshtein distance, for telling a misspelt command from a stray value. */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
 class Program extends Command {
   override createCommand(name?: string): Command {
     return new Program(name);
@@ -64,9 +80,16 @@ function definePrograms(version: string, env: Env, width: number, record: (c: Pa
   const provision = bindOptions(program, PROVISION_OPTIONS);
   program.allowExcessArguments(true).action((_o: unknown, cmd: Command) => {
     if (cmd.args.length > 0) {
+      const commands = 'commands: gen-cred, sim, qr, demo; provisioning takes options only';
+      const arg = cmd.args[0]!;
+      // A stray argument is often a value whose flag went missing (a passphrase): named only when it is
+      // plainly a misspelt command.
+      if (COMMANDS.some((c) => editDistance(c, arg) <= 2)) {
+        throw new EspProvError('USAGE', `unknown command ${JSON.stringify(arg)} (${commands})`);
+      }
       throw new EspProvError(
         'USAGE',
-        `unknown command ${JSON.stringify(optionNameOnly(cmd.args[0]!))} (commands: gen-cred, sim, qr, demo; provisioning takes options only)`,
+        `unexpected argument #${cmd.args.length > 1 ? '1 of ' + cmd.args.length : '1'} (not shown: it may be a value whose option is missing; ${commands})`,
       );
     }
     record({ command: 'provision', args: provisionArgs(provision(), env) });

@@ -6,6 +6,7 @@ import type { ProvisionEvent } from '../provision/events.js';
 import type { TraceEvent } from '../session/session.js';
 import { responseText, ssidText } from './format.js';
 import type { Colors, Fields, Output, OutputOptions } from './renderer.js';
+import { securityFacts } from './output-security.js';
 import type { Writer } from './redact.js';
 import { forTerminal, linesForTerminal } from './terminal-text.js';
 
@@ -21,6 +22,7 @@ export class HumanOutput implements Output {
   #waitingSince = 0;
   #lastWaitLine = 0;
   #lastAttempts: number | undefined;
+  #securityWarned = false;
 
   constructor(o: OutputOptions) {
     this.#o = o;
@@ -83,7 +85,11 @@ export class HumanOutput implements Output {
           capabilities: "from the device's capabilities",
         }[e.choice.source];
         const extra = e.choice.version === 1 ? (e.choice.popRequired ? ', with PoP' : ', no PoP') : '';
-        return this.step('security', `Security ${e.choice.version}${extra} (${why})`);
+        this.step('security', `Security ${e.choice.version}${extra} (${why})`);
+        const { warning } = securityFacts(e.choice);
+        if (warning && !this.#securityWarned) this.#warn(warning);
+        this.#securityWarned ||= warning !== undefined;
+        return;
       }
       case 'handshake-start':
         return this.step('handshake-start', `Starting the Security ${e.security} session…`);

@@ -8,6 +8,7 @@ import { authModeName } from '../endpoints/wifi-auth.js';
 import type { ProvisionEvent } from '../provision/events.js';
 import type { TraceEvent } from '../session/session.js';
 import { displayBytes, macText, responseText } from './format.js';
+import { securityFacts } from './output-security.js';
 import type { Colors, Fields, Output, OutputOptions } from './renderer.js';
 import type { Writer } from './redact.js';
 
@@ -49,7 +50,7 @@ export function eventJson(e: ProvisionEvent): Fields {
         apps: e.info.apps,
       };
     case 'security':
-      return { event: 'security', ...e.choice };
+      return { event: 'security', ...e.choice, ...securityFacts(e.choice) };
     case 'custom-data': {
       const r = responseText(e.response);
       return {

@@ -61,6 +61,8 @@ export function versionInfo(flavour: SimFlavour, security: SimSecurity, options:
     scan: options.scanEndpoint ?? style !== 'plain',
     appInfo: options.appInfo ?? [],
     plainVersion: options.plainVersion ?? DEFAULT_PLAIN_VERSION,
+    provVersion: options.answers?.provVersion,
+    extraCapabilities: options.answers?.capabilities,
   };
 }
 
@@ -73,7 +75,8 @@ export function registerEndpoints(options: SimDeviceOptions, version: VersionInf
   endpoints.set(CONFIG_ENDPOINT, { kind: 'config' });
   endpoints.set(VERSION_ENDPOINT, { kind: 'version' });
   if (options.customData ?? true) {
-    endpoints.set(CUSTOM_DATA_ENDPOINT, { kind: 'app', handler: () => CUSTOM_DATA_REPLY.slice() });
+    const reply = options.answers?.customData ?? CUSTOM_DATA_REPLY;
+    endpoints.set(CUSTOM_DATA_ENDPOINT, { kind: 'app', handler: () => reply.slice() });
   }
   for (const e of options.extraEndpoints ?? []) {
     const name = typeof e === 'string' ? e : e.name;

@@ -36,6 +36,7 @@ import type { StationState } from './wifi-station.js';
 import { checkOptions, DEFAULT_FLAVOUR, defaultSecurity, type SimDeviceOptions } from './options.js';
 import { createSecurity, registerEndpoints, versionInfo, type Endpoint } from './device-setup.js';
 import { DeviceFailure, type ProtocommDevice } from '../protocol/device.js';
+import { HttpStatusFailure, type SimHttpStatusAnswer } from './answers.js';
 import { decodeScan, encodeScan, handleScan, scanUnknownEnums } from './scan-endpoint.js';
 import type { DeviceSecurity } from './security.js';
 import { decodeSession, encodeSession, sessionUnknownEnums, spoilProof } from './session-endpoint.js';
@@ -81,6 +82,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
   readonly #endpoints: ReadonlyMap<string, Endpoint>;
   readonly #version: VersionInfo;
   readonly #scanMaxEntries: number;
+  #httpStatus: SimHttpStatusAnswer | undefined;
   #sessionId: number | undefined;
   #queue: Promise<void> = Promise.resolve();
 
@@ -91,6 +93,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
     this.clock = options.clock ?? realClock;
     this.#random = options.random ?? cryptoRandom;
     this.#faults = new FaultPlan(options.faults ?? []);
+    this.#httpStatus = options.answers?.httpStatus;
     const security = options.security ?? defaultSecurity(this.flavour);
     this.#security = createSecurity(security, options, this.#random);
     let resolveStopped: (info: SimStopInfo) => void = () => {};
@@ -218,6 +221,12 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
     encrypt: (p: Uint8Array) => Uint8Array,
     signal?: AbortSignal,
   ) {
+    // Before encrypting: the request was handled and nothing was sent, so cipher streams stay in step.
+    const status = this.#httpStatus;
+    if (status && status.phase === event.phase) {
+      if ((status.repeat ?? 'once') === 'once') this.#httpStatus = undefined;
+      throw new HttpStatusFailure(status.status);
+    }
     const cut = this.#fault(event, 'truncate') ? truncate(plain) : plain;
     event.responsePlain = cut;
     let out = encrypt(cut);

@@ -18,6 +18,7 @@ import { HttpdSessionBinding } from './httpd-session.js';
 import type { ProtocommDevice } from '../protocol/device.js';
 import { HTTP_MAX_REQUEST_BODY } from '../protocol/limits.js';
 import { Connection } from './http-connection.js';
+import { HttpStatusFailure } from './answers.js';
 
 /** protocomm_httpd's MAX_REQ_BODY_LEN. */
 export const MAX_REQ_BODY_LEN = HTTP_MAX_REQUEST_BODY;
@@ -36,6 +37,7 @@ const ERROR_TEXT: Record<number, [string, string]> = {
   408: ['408 Request Timeout', 'Server closed this connection'],
   414: ['414 URI Too Long', 'URI is too long'],
   431: ['431 Request Header Fields Too Large', 'Header fields are too long'],
+  500: ['500 Internal Server Error', 'Server has encountered an unexpected error'],
   505: ['505 Version Not Supported', 'HTTP version not supported by server'],
 };
 
@@ -194,10 +196,8 @@ class SimHttpd {
   }
 
   #sendError(conn: Connection, status: number, head: RequestHead | null): void {
-    const [line, body] = ERROR_TEXT[status] ?? [
-      '500 Internal Server Error',
-      'Server has encountered an unexpected error',
-    ];
+    // Statuses esp_http_server never sends come from a hostile device's answers (answers.ts).
+    const [line, body] = ERROR_TEXT[status] ?? [`${status} Error`, 'Error'];
     this.#emit({ event: 'http-error', status, method: head?.method ?? '', uri: head?.uri ?? '' });
     this.#release(conn, 'server');
     const bytes = Buffer.from(
@@ -268,7 +268,8 @@ class SimHttpd {
     let out: Uint8Array;
     try {
       out = await this.#device.handle(endpoint, this.#binding.cookieSessionId, body, this.#stop.signal);
-    } catch {
+    } catch (e) {
+      if (e instanceof HttpStatusFailure && !conn.released) return this.#sendError(conn, e.status, head);
       return fail(length);
     }
     if (conn.released) return fail(length);

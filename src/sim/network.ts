@@ -66,7 +66,7 @@ export function createNetwork(
       connectDelayMs: o.connectDelayMs ?? DEFAULT_CONNECT_DELAY_MS,
       attemptFailMs: o.attemptFailMs ?? DEFAULT_ATTEMPT_FAIL_MS,
       connAttempts: o.connAttempts ?? DEFAULT_CONN_ATTEMPTS,
-      dhcpIp: o.dhcpIp,
+      dhcpIp: o.answers?.ip ?? o.dhcpIp,
     },
     {
       onChange: (state) => manager.onNetworkState({ kind: 'wifi', state }),

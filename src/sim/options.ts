@@ -12,6 +12,7 @@ import type { RandomSource } from '../security/scheme.js';
 import { minimalBytes, toBigInt } from '../security/srp.js';
 import { isIPv4, type SimAccessPoint } from './access-points.js';
 import type { Clock } from '../timers.js';
+import { checkHttpStatus, type SimAnswers } from './answers.js';
 import type { FaultSpec } from './faults.js';
 import type { SimThreadNetwork } from './thread-networks.js';
 import type { SimAppInfo, SimFlavour, VersionStyle } from './version.js';
@@ -91,6 +92,8 @@ export interface SimDeviceOptions {
   scanEndpoint?: boolean;
   /** Register prov-ctrl (IDF v5.1+). Default: versionStyle === 'json'. */
   ctrlEndpoint?: boolean;
+  /** A hostile device's texts and HTTP statuses (answers.ts), for testing clients. */
+  answers?: SimAnswers;
 }
 
 export const DEFAULT_FLAVOUR: SimFlavour = 'wifi_prov';
@@ -189,6 +192,7 @@ export function checkOptions(o: SimDeviceOptions): void {
   ) {
     throw new EspProvError('USAGE', `connAttempts must be 0 to 255 (got ${o.connAttempts})`);
   }
+  if (o.answers?.httpStatus) checkHttpStatus(o.answers.httpStatus);
   if (o.dhcpIp !== undefined && !isIPv4(o.dhcpIp))
     throw new EspProvError('USAGE', `dhcpIp "${o.dhcpIp}" is not an IPv4 address`);
   const taken = new Set([...STANDARD_ENDPOINTS, CUSTOM_DATA_ENDPOINT]);

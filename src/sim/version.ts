@@ -66,6 +66,10 @@ export interface VersionInfo {
   scan: boolean;
   appInfo: readonly SimAppInfo[];
   plainVersion: string;
+  /** prov.ver instead of the flavour's (a hostile device's answer). */
+  provVersion?: string | undefined;
+  /** Appended to prov.cap. */
+  extraCapabilities?: readonly string[] | undefined;
 }
 
 /** Capabilities in emission order (§1.4). */
@@ -87,12 +91,14 @@ export function capabilities(info: VersionInfo): string[] {
 
 export function versionResponse(info: VersionInfo): Uint8Array {
   if (info.style === 'plain') return new TextEncoder().encode(info.plainVersion);
-  const prov: Record<string, Json> = { ver: info.flavour === 'wifi_prov' ? WIFI_PROV_VERSION : NETPROV_VERSION };
+  const prov: Record<string, Json> = {
+    ver: info.provVersion ?? (info.flavour === 'wifi_prov' ? WIFI_PROV_VERSION : NETPROV_VERSION),
+  };
   if (info.style === 'json') {
     prov['sec_ver'] = info.securityVersion;
     if (info.secPatchVer !== undefined) prov['sec_patch_ver'] = info.secPatchVer;
   }
-  prov['cap'] = capabilities(info);
+  prov['cap'] = [...capabilities(info), ...(info.extraCapabilities ?? [])];
   const root: Record<string, Json> = {};
   for (const app of info.appInfo) {
     if (app.label === 'prov') continue; // the manager's own object always wins the key

@@ -127,7 +127,7 @@ export const PROVISION_OPTIONS = {
     parse: ssidBytes('--ssid-hex', false),
   }),
   passphrase: text(['--passphrase'], '<passphrase>', {
-    help: `Wi-Fi passphrase: 8 to 63 characters, 64 hex digits (raw PSK), or "" for an open network (env ${ENV.passphrase})`,
+    help: `Wi-Fi passphrase: 8 to 63 characters, or "" for an open network (env ${ENV.passphrase})`,
     group: NETWORK,
     check: passphraseText('--passphrase'),
     secret: true,

@@ -98,6 +98,22 @@ export const SIM_OPTIONS = {
     help: 'inject a fault, kind:phase[:once|always][:ms], e.g. close:handshake1, delay:status:always:3000 (repeatable)',
     parse: faultText,
   }),
+  answers: text(['--answers'], '<file>', {
+    help: 'JSON with hostile device texts, for testing clients: provVersion, capabilities, ip, customData',
+  }),
+  httpStatus: parsed(['--http-status'], '<spec>', {
+    help: 'softap: answer an HTTP error instead, CODE:PHASE[:once|always], e.g. 500:status',
+    parse: (raw) => {
+      const [code, phase, repeat] = raw.split(':');
+      if (!code || !/^\d{3}$/.test(code) || Number(code) < 400 || Number(code) > 599 || !phase) {
+        throw new InvalidArgumentError('--http-status must look like CODE:PHASE[:once|always], CODE 400 to 599.');
+      }
+      if (repeat !== undefined && repeat !== 'once' && repeat !== 'always') {
+        throw new InvalidArgumentError(`"${repeat}" is neither once nor always.`);
+      }
+      return raw;
+    },
+  }),
   connAttempts: parsed(['--conn-attempts'], '<n>', {
     help: 'Wi-Fi join attempts before failing (0 = retry forever; default 5)',
     parse: integer('--conn-attempts', 0, 255),
@@ -125,6 +141,10 @@ export interface SimArgs extends OutputFlags {
   versionStyle: 'json' | 'json-no-secver' | 'plain';
   /** Fault specs `kind:phase[:once|always][:ms]`, validated by the simulator. */
   faults: string[];
+  /** `--answers`: path of a JSON file of hostile device texts (sim/answers.ts). */
+  answers: string | undefined;
+  /** `--http-status` CODE:PHASE[:once|always], validated by the simulator. */
+  httpStatus: string | undefined;
   connAttempts: number | undefined;
   autoStop: boolean;
 }

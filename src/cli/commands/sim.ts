@@ -7,6 +7,7 @@ import { toHex } from '../../bytes.js';
 import type { SimRequestEvent } from '../../sim/device.js';
 import type { SimStateEvent } from '../../sim/manager.js';
 import type { SimAccessPoint } from '../../sim/access-points.js';
+import type { SimAnswers } from '../../sim/answers.js';
 import type { SimDeviceOptions } from '../../sim/options.js';
 import type { CommandContext } from '../context.js';
 import { authModeName } from '../../endpoints/wifi-auth.js';
@@ -71,6 +72,21 @@ function apLine(ap: SimAccessPoint): string {
   return `    ${padText(ssidText(ap.ssid), 33)} ${macText(ap.bssid)}  ch ${String(ap.channel).padStart(2)}  ${auth} ${pass}`;
 }
 
+/** --answers and --http-status: a hostile device's texts and statuses (sim/answers.ts). */
+async function loadAnswers(a: SimArgs, ctx: CommandContext): Promise<SimAnswers | undefined> {
+  if (a.answers === undefined && a.httpStatus === undefined) return undefined;
+  const mod = await import('../../sim/answers.js');
+  let answers: SimAnswers = {};
+  if (a.answers !== undefined) {
+    const { decodeUtf8Strict, readInputFile } = await import('../read-input.js');
+    const what = 'the --answers device answers';
+    const bytes = await readInputFile(a.answers, { what, kind: 'manifest', signal: ctx.signal });
+    answers = mod.loadAnswers(decodeUtf8Strict(bytes, `${what} from ${JSON.stringify(a.answers)}`));
+  }
+  if (a.httpStatus !== undefined) answers.httpStatus = mod.parseHttpStatus(a.httpStatus);
+  return answers;
+}
+
 export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
   const out = ctx.out;
   let accessPoints: SimAccessPoint[] | undefined;
@@ -94,11 +110,13 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
       out.debug(`  in ${toHex(e.requestBytes)}${e.responseBytes ? `\n    out ${toHex(e.responseBytes)}` : ''}`);
   };
   const { parseFaultSpec } = await import('../../sim/faults.js');
+  const answers = await loadAnswers(a, ctx);
   const behaviour: Partial<SimDeviceOptions> = {
     flavour: a.flavour,
     versionStyle: a.versionStyle,
     faults: a.faults.map(parseFaultSpec),
     autoStop: a.autoStop,
+    ...(answers ? { answers } : {}),
     ...(a.connAttempts !== undefined ? { connAttempts: a.connAttempts } : {}),
   };
   const common = {
