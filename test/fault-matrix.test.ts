@@ -37,6 +37,11 @@ function expected(kind: FaultKind, phase: FaultPhase, sec: Sec): Expectation {
   // handshake, so a fault that strikes one poll costs a retry, not the run. Should the retries run out, the
   // credentials were applied all the same: APPLIED_UNCONFIRMED, never a credentials error.
   if (phase === 'status') return e(true, 'APPLIED_UNCONFIRMED');
+  // Apply's answer lost or unreadable: the device may have applied the credentials, so the outcome is unknown.
+  // Its refusal (closed without answering) or an error status means it did not.
+  if (phase === 'apply' && (kind === 'delay' || kind === 'truncate' || (kind === 'corrupt' && sec === 'sec2p1'))) {
+    return e(false, 'APPLIED_UNCONFIRMED');
+  }
   switch (kind) {
     case 'delay':
       return e(false, 'TIMEOUT');
@@ -61,7 +66,16 @@ function expected(kind: FaultKind, phase: FaultPhase, sec: Sec): Expectation {
       if (phase === 'handshake1') return e(false, 'DEVICE_AUTH_FAILED', 'DECODE_FAILED');
       // Security 2 authenticates every message; Security 1 has no integrity at all (§9 item 12).
       if (sec === 'sec2p1') return e(false, 'DECRYPT_FAILED');
-      return e(true, 'DECODE_FAILED', 'DEVICE_STATUS', 'WIFI_FAILED', 'WIFI_AUTH_FAILED', 'WIFI_NOT_FOUND', 'TIMEOUT');
+      return e(
+        true,
+        ...(phase === 'apply' ? (['APPLIED_UNCONFIRMED'] as const) : []),
+        'DECODE_FAILED',
+        'DEVICE_STATUS',
+        'WIFI_FAILED',
+        'WIFI_AUTH_FAILED',
+        'WIFI_NOT_FOUND',
+        'TIMEOUT',
+      );
   }
 }
 

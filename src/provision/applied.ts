@@ -28,6 +28,43 @@ function deviceGone(e: EspProvError): boolean {
   );
 }
 
+/**
+ * A failed ApplyConfig exchange whose request reached the device: its answer was lost (deadline, a link that
+ * failed, HTTP 5xx) or unreadable, so the device may well have applied the credentials. The device's own
+ * refusal (no answer after reading it, an error status in the answer) means it did not.
+ */
+export function applyAnswerLost(e: unknown, network: string): EspProvError {
+  const err = toEspProvError(e);
+  const lost =
+    err.code === 'TIMEOUT' ||
+    err.code === 'DECRYPT_FAILED' ||
+    err.code === 'DECODE_FAILED' ||
+    (err.code === 'CONNECTION_LOST' && !isDeviceRefusal(err)) ||
+    (err.code === 'DEVICE_STATUS' &&
+      typeof err.details?.['httpStatus'] === 'number' &&
+      err.details['httpStatus'] >= 500);
+  if (err.code === 'CANCELLED') {
+    return new EspProvError(
+      'CANCELLED',
+      `interrupted while applying: the device may have applied the credentials and be joining ${network}`,
+      {
+        cause: err,
+        details: { ...err.details, applied: 'maybe' },
+      },
+    );
+  }
+  if (!lost) return err;
+  return new EspProvError(
+    'APPLIED_UNCONFIRMED',
+    `the device's answer to Apply was lost (${err.message}): it may have applied the credentials and be joining ${network}`,
+    {
+      cause: err,
+      ...(err.endpoint === undefined ? {} : { endpoint: err.endpoint }),
+      details: { ...err.details, applied: 'maybe', failure: err.code },
+    },
+  );
+}
+
 /** `e` as it must be reported when it happened after the device accepted the credentials for `network`. */
 export function afterApply(e: unknown, network: string): EspProvError {
   const err = toEspProvError(e);

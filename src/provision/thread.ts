@@ -1,5 +1,5 @@
 /** Thread provisioning on an established connection (network_provisioning devices, PROTOCOL.md §5.9). */
-import { afterApply } from './applied.js';
+import { afterApply, applyAnswerLost } from './applied.js';
 import { EspProvError } from '../errors.js';
 import {
   applyThreadConfig,
@@ -38,7 +38,9 @@ export async function provisionThread(
   const req = o.signal ? { signal: o.signal } : {};
   await setThreadDataset(conn.session, dataset, req);
   o.onEvent?.({ type: 'config-sent', network: 'thread' });
-  await applyThreadConfig(conn.session, req);
+  await applyThreadConfig(conn.session, req).catch((e: unknown) => {
+    throw applyAnswerLost(e, 'the Thread network');
+  });
   o.onEvent?.({ type: 'config-applied', network: 'thread' });
   const timeoutMs = o.timeoutMs ?? DEFAULT_ATTACH_TIMEOUT_MS;
   return pollStatus(

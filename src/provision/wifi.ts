@@ -4,7 +4,7 @@
  */
 import { EspProvError, toEspProvError } from '../errors.js';
 import { equalBytes, fromUtf8 } from '../bytes.js';
-import { afterApply } from './applied.js';
+import { afterApply, applyAnswerLost } from './applied.js';
 import {
   applyWifiConfig,
   getWifiStatus,
@@ -137,12 +137,15 @@ export async function provisionWifi(
   const req = o.signal ? { signal: o.signal } : {};
   await setWifiConfig(conn.session, creds, req);
   o.onEvent?.({ type: 'config-sent', network: 'wifi', ssid: creds.ssid });
-  await applyWifiConfig(conn.session, req);
+  const network = JSON.stringify(fromUtf8(creds.ssid));
+  await applyWifiConfig(conn.session, req).catch((e: unknown) => {
+    throw applyAnswerLost(e, network);
+  });
   o.onEvent?.({ type: 'config-applied', network: 'wifi' });
   try {
     return await waitForWifi(conn, creds.ssid, o);
   } catch (e) {
-    throw afterApply(e, JSON.stringify(fromUtf8(creds.ssid)));
+    throw afterApply(e, network);
   }
 }
 
