@@ -95,8 +95,8 @@ export class Spinner {
     this.#cancelTimer = this.#clock.setTimer(() => {
       this.#cancelTimer = undefined;
       if (!this.#active) return;
-      this.#frame = (this.#frame + 1) % FRAMES.length;
       this.#draw();
+      this.#frame = (this.#frame + 1) % FRAMES.length;
       this.#schedule(FRAME_MS);
     }, ms);
   }
