@@ -13,7 +13,13 @@ import { utf8 } from '../src/bytes.js';
 import { fitText, textWidth } from '../src/cli/format.js';
 import { run, type CliIo } from '../src/cli/main.js';
 import { createOutput } from '../src/cli/output.js';
-import { accessPointChoices, groupAccessPoints, specificChoices, WifiPicker } from '../src/cli/pickers.js';
+import {
+  accessPointChoices,
+  enterpriseNote,
+  groupAccessPoints,
+  specificChoices,
+  WifiPicker,
+} from '../src/cli/pickers.js';
 import type { ChoiceOrSeparator, Prompter } from '../src/cli/prompts.js';
 import { Redactor } from '../src/cli/redact.js';
 import { elapsedText, Spinner } from '../src/cli/spinner.js';
@@ -232,7 +238,8 @@ void describe('the access point table', () => {
     const aps = [ap('Corp-EAP', 5, -40), ap('Corp-WPA3-Ent', 14, -45, 2), ap('Mixed', 15, -50, 3), ap('Mixed', 3, -60, 4), ap('Home', 3, -70, 5)];
     const choices = accessPointChoices(groupAccessPoints(aps)).filter((c) => 'value' in c);
     const byName = (n: string) => choices.find((c) => 'name' in c && c.name.includes(n))!;
-    for (const n of ['Corp-EAP', 'Corp-WPA3-Ent']) assert.match(String((byName(n) as { disabled?: string }).disabled), /enterprise/);
+    for (const n of ['Corp-EAP', 'Corp-WPA3-Ent']) assert.equal((byName(n) as { disabled?: string }).disabled, '(802.1X)');
+    assert.match(String(enterpriseNote(groupAccessPoints(aps))), /^Not selectable: "Corp-EAP", "Corp-WPA3-Ent" — enterprise \(802\.1X\)/);
     const mixed = byName('Mixed') as { disabled?: string; name: string };
     assert.equal(mixed.disabled, undefined);
     assert.match(mixed.name, /-60 dBm +Mixed +ch +6 +WPA2_PSK \(\+1 more\)/);

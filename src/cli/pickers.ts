@@ -54,7 +54,15 @@ export function isEnterprise(auth: number): boolean {
   return ENTERPRISE.has(auth);
 }
 
-export const ENTERPRISE_REASON = 'enterprise (802.1X): the device takes a passphrase only';
+/** Short, so that the line stays within 80 columns; enterpriseNote() says why, above the list. */
+export const ENTERPRISE_REASON = '(802.1X)';
+
+/** Said once above the list when some networks are shown but cannot be chosen. */
+export function enterpriseNote(groups: readonly ApGroup[]): string | undefined {
+  const names = groups.filter((g) => g.aps.every((ap) => isEnterprise(ap.auth))).map((g) => `"${ssidText(g.ssid)}"`);
+  if (names.length === 0) return undefined;
+  return `Not selectable: ${names.join(', ')} — enterprise (802.1X) networks need a sign-in the device cannot be given (it takes a passphrase only)`;
+}
 
 /** Why a picked access point's BSSID will not matter. */
 export function bssidIgnoredWarning(ssid: Uint8Array, others: number): string {
@@ -170,6 +178,8 @@ export class WifiPicker {
   async select(aps: AccessPoint[]): Promise<AccessPointChoice> {
     const groups = groupAccessPoints(aps);
     if (groups.length === 0) this.say.note('No networks found (hidden networks can still be named).');
+    const enterprise = enterpriseNote(groups);
+    if (enterprise) this.say.note(enterprise);
     for (;;) {
       const v = await this.prompter.select('Wi-Fi network for the device', accessPointChoices(groups, this.colors));
       if (v === 'rescan') return 'rescan';
