@@ -96,13 +96,31 @@ async function cli(argv: string[], o: { env?: Record<string, string>; stdin?: st
 
 const FAST = ['--timeout', '5'];
 
+/** The final line without the facts every run carries (schema version, transport, device, times). */
+function result(last: Record<string, unknown>): Record<string, unknown> {
+  const { schemaVersion, transport, device, startedAt, finishedAt, durationMs, ...rest } = last;
+  assert.equal(schemaVersion, 1);
+  assert.equal(typeof startedAt, 'string');
+  assert.equal(typeof finishedAt, 'string');
+  assert.equal(typeof durationMs, 'number');
+  void transport;
+  void device;
+  return rest;
+}
+
 void describe('provisioning succeeds, exit 0', () => {
   void it('Security 0, --json: NDJSON events, final line with the connection', async () => {
     const addr = await device({ version: 0 });
     const r = await cli(['--transport', 'softap', '--service_name', addr, '--ssid', 'LabNet', '--passphrase', PASSPHRASE, '--json', ...FAST]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.stderr, '');
-    assert.deepEqual(r.last, { ok: true, network: 'wifi', ssid: 'LabNet', ssidHex: toHex(utf8('LabNet')), ip: '10.0.0.7', bssid: '02:00:00:00:00:01', channel: 6, authMode: 'WPA2_PSK', security: 0 });
+    assert.deepEqual(result(r.last), { ok: true, network: 'wifi', ssid: 'LabNet', ssidHex: toHex(utf8('LabNet')), ip: '10.0.0.7', bssid: '02:00:00:00:00:01', channel: 6, authMode: 'WPA2_PSK', security: 0 });
+    // What the run was against, and when.
+    assert.equal(r.last['transport'], 'softap');
+    assert.deepEqual(r.last['device'], { address: addr, protoVer: 'v1.1', secVer: 0, secPatchVer: 0, capabilities: ['no_sec', 'wifi_scan'] });
+    const started = Date.parse(r.last['startedAt'] as string);
+    const finished = Date.parse(r.last['finishedAt'] as string);
+    assert.ok(started > 0 && finished >= started && r.last['durationMs'] === finished - started, JSON.stringify(r.last));
     const events = r.lines.slice(0, -1).map((l) => l['event']);
     assert.deepEqual(events.slice(0, 6), ['connecting', 'version', 'security', 'handshake-start', 'session-established', 'config-sent']);
     assert.ok(events.includes('wifi-status'));
@@ -149,7 +167,12 @@ void describe('provisioning succeeds, exit 0', () => {
     const n = await cli(['--transport', 'softap', '--service_name', addr, '--pop', POP, '--network', 'none',
       '--custom-endpoint', 'echo', '--data', 'hex:41', '--json', ...FAST]); // prettier-ignore
     assert.equal(n.code, 0, n.stdout);
-    assert.deepEqual(n.last, { ok: true, network: 'none', custom: [{ endpoint: 'echo', response: 'A' }], security: 1 });
+    assert.deepEqual(result(n.last), {
+      ok: true,
+      network: 'none',
+      custom: [{ endpoint: 'echo', response: 'A' }],
+      security: 1,
+    });
   });
 
   void it('--qr fills the Security 2 username and password (the password travels in "pop")', async () => {
@@ -188,7 +211,7 @@ void void describe('Thread', () => {
     const addr = await device(SEC1, { flavour: 'netprov-thread', attachDelayMs: 50 });
     const r = await cli(['--transport', 'softap', '--service_name', addr, '--pop', POP, '--dataset_tlvs', toHex(dataset), '--json', '-v', ...FAST]);
     assert.equal(r.code, 0, r.stdout);
-    assert.deepEqual(r.last, { ok: true, network: 'thread', name: '', panId: 0x1234, extPanId: 'dead00beef00cafe', channel: 15, security: 1 });
+    assert.deepEqual(result(r.last), { ok: true, network: 'thread', name: '', panId: 0x1234, extPanId: 'dead00beef00cafe', channel: 15, security: 1 });
     assert.ok(!r.stdout.includes(key));
     assert.ok(r.lines.some((l) => l['event'] === 'trace' && String(l['plaintext']).includes('‹redacted')));
     const bad = await device(SEC1, { flavour: 'netprov-thread', attachDelayMs: 50, attachTimeoutMs: 200 });

@@ -94,7 +94,12 @@ void describe('esp-prov as a process', () => {
     const good = esp([...base, '--passphrase', 'correct-horse-battery']);
     assert.equal((await good.exit).code, 0, good.lines.join('\n') + good.stderr());
     for (const l of good.lines) JSON.parse(l);
-    assert.deepEqual(JSON.parse(good.lines.at(-1)!), { ok: true, network: 'wifi', ssid: 'HomeNetwork', ssidHex: '486f6d654e6574776f726b', ip: '192.168.1.100', bssid: '02:11:22:33:44:10', channel: 6, authMode: 'WPA2_PSK', security: 2 });
+    const { schemaVersion, transport, device, startedAt, finishedAt, durationMs, ...result } = JSON.parse(good.lines.at(-1)!) as Record<string, unknown>;
+    assert.equal(schemaVersion, 1);
+    assert.equal(transport, 'softap');
+    assert.equal((device as { address: string }).address, `127.0.0.1:${ready.port}`);
+    assert.ok(typeof startedAt === 'string' && typeof finishedAt === 'string' && typeof durationMs === 'number');
+    assert.deepEqual(result, { ok: true, network: 'wifi', ssid: 'HomeNetwork', ssidHex: '486f6d654e6574776f726b', ip: '192.168.1.100', bssid: '02:11:22:33:44:10', channel: 6, authMode: 'WPA2_PSK', security: 2 });
     await sim.waitLine(/"phase":"status"/);
     for (const l of sim.lines) JSON.parse(l);
     sim.child.kill('SIGINT');

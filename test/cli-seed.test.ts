@@ -181,7 +181,7 @@ void describe('the seed commands, with esp-prov in place of python esp_prov.py',
   void it('--custom_data MyCustomData prints the answer', async () => {
     const r = await cli('--transport ble --service_name PROV_261FCC --sec_ver 1 --pop abcd1234 --custom_data MyCustomData --ssid myssid --passphrase mypassword'.split(' '), { bleLoader: ble(SEC1) });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^custom-data response: SUCCESS\n/);
+    assert.match(r.stdout, /^CustomData response: SUCCESS\n/);
   }); // prettier-ignore
 
   void it('console mode: a person relays the GATT operations (--transport ble-manual)', async () => {

@@ -2,7 +2,8 @@
  * The bench experience in a real terminal: esp-prov runs inside tmux (send-keys / capture-pane) against the
  * simulator. Covers the hidden password prompt, the AP picker (one line per SSID, unknown auth modes named,
  * non-UTF-8 SSIDs escaped, "Choose a specific access point"), the wrong-passphrase retry, the PoP prompt and
- * "Other network (hidden SSID)". Skipped when tmux is not installed (CI installs it).
+ * "Other network (hidden SSID)", the spinner on the waits and enterprise networks shown but not selectable.
+ * Skipped when tmux is not installed (CI installs it).
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -201,6 +202,48 @@ void describe('at a terminal', { skip: HAVE_TMUX ? false : 'tmux is not installe
     );
     assert.match(done, /EXIT=0/);
     assert.ok(!done.includes('00112233445566778899aabbccddeeff'));
+  });
+
+  void it('waits show a spinner with the elapsed time, gone before the picker and after the outcome', async () => {
+    const dev = new SimDevice({
+      security: { version: 0 },
+      accessPoints: [
+        ...ACCESS_POINTS.slice(0, 2),
+        toAccessPoint(
+          { ssid: 'Corp-EAP', bssid: '02:11:22:33:44:60', channel: 5, rssi: -45, auth: 'WPA2_ENTERPRISE' },
+          'eap',
+        ),
+      ],
+      applyDelayMs: 20,
+      connectDelayMs: 1500,
+      scanDurationMs: 1500,
+    });
+    const server = await startHttpServer(dev);
+    cleanups.push(async () => {
+      await server.close();
+      dev.stop();
+    });
+    const t = Terminal.start('spinner', ['--transport', 'softap', '--service_name', `127.0.0.1:${server.port}`]);
+    await t.waitFor(/⠋|⠙|⠹|⠸|⠼|⠴|⠦|⠧|⠇|⠏/);
+    const scanning = await t.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] the device is scanning \d\.\d s/);
+    assert.match(
+      scanning,
+      /› Scanning for Wi-Fi networks[^\n]*\n[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] the device is scanning/,
+      'under its step',
+    );
+    const picker = await t.waitFor(/↻ Rescan/);
+    assert.doesNotMatch(picker, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/, 'the spinner is gone before the prompt draws');
+    assert.match(picker, /› Not selectable: "Corp-EAP" — enterprise \(802\.1X\) networks need a sign-in/);
+    assert.match(picker, /- ▂▄▆█ +-45 dBm {2}Corp-EAP +ch +5 +WPA2_ENTERPRISE \(802\.1X\)/);
+    t.keys('Enter');
+    await t.waitFor(/\? Passphrase for "HomeNetwork"/);
+    t.type('correct-horse-battery');
+    t.keys('Enter');
+    await t.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] waiting for the device to join \d\.\d s/);
+    const done = await t.waitFor(/EXIT=\d+/);
+    assert.match(done, /EXIT=0/);
+    assert.doesNotMatch(done, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/, 'no frame left on the screen');
+    assert.match(done, /› Applied; waiting for the device to join the network…\n✔ Connected to "HomeNetwork"/);
   });
 
   void it('Ctrl-C at a prompt exits 130', async () => {

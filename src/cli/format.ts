@@ -115,30 +115,64 @@ const WIDE_SYMBOLS = new Set([
   0x27b0, 0x27bf, 0x2b1b, 0x2b1c, 0x2b50, 0x2b55,
 ]);
 
-/** Display width of a string in a terminal, approximately: East Asian wide characters count 2. */
+/** East Asian Wide and Fullwidth code points (UAX #11), the ranges that occur in names: CJK, Hangul, kana, emoji. */
+function isWide(cp: number): boolean {
+  return (
+    WIDE_SYMBOLS.has(cp) ||
+    (cp >= 0x2648 && cp <= 0x2653) ||
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0x303e) ||
+    (cp >= 0x3041 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f900 && cp <= 0x1faff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  );
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+/** Clusters a terminal draws in no cell: combining marks, format characters (ZWJ, ZWSP, variation selectors). */
+const INVISIBLE = /^[\p{Mn}\p{Me}\p{Cf}\u{fe00}-\u{fe0f}]+$/u;
+const EMOJI_STYLE = /\p{Emoji_Presentation}|\p{Extended_Pictographic}\u{fe0f}|\p{Regional_Indicator}{2}/u;
+
+/** Cells one user-perceived character (grapheme cluster) takes: 0, 1 or 2. */
+function clusterWidth(g: string): number {
+  if (INVISIBLE.test(g)) return 0;
+  if (EMOJI_STYLE.test(g)) return 2;
+  return isWide(g.codePointAt(0)!) ? 2 : 1;
+}
+
+/**
+ * Display width of a string in a terminal, by grapheme cluster: East Asian wide characters and emoji count 2,
+ * combining marks and joiners 0 (an emoji ZWJ sequence or a flag is one 2-cell cluster). Written here rather
+ * than taken from a package: this subset is all that SSIDs and device names need, and it is tested.
+ */
 export function textWidth(s: string): number {
   let w = 0;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    w +=
-      WIDE_SYMBOLS.has(cp) ||
-      (cp >= 0x2648 && cp <= 0x2653) ||
-      (cp >= 0x1100 && cp <= 0x115f) ||
-      (cp >= 0x2e80 && cp <= 0xa4cf) ||
-      (cp >= 0xac00 && cp <= 0xd7a3) ||
-      (cp >= 0xf900 && cp <= 0xfaff) ||
-      (cp >= 0xfe30 && cp <= 0xfe4f) ||
-      (cp >= 0xff00 && cp <= 0xff60) ||
-      (cp >= 0x1f300 && cp <= 0x1faff) ||
-      (cp >= 0x20000 && cp <= 0x3fffd)
-        ? 2
-        : 1;
-  }
+  for (const { segment } of graphemes.segment(s)) w += clusterWidth(segment);
   return w;
 }
 
 export function padText(s: string, width: number): string {
   return s + ' '.repeat(Math.max(0, width - textWidth(s)));
+}
+
+/** Exactly `width` cells: padded, or cut at a cluster boundary with "…" (never half a wide character). */
+export function fitText(s: string, width: number): string {
+  if (textWidth(s) <= width) return padText(s, width);
+  let out = '';
+  let w = 0;
+  for (const { segment } of graphemes.segment(s)) {
+    const cw = clusterWidth(segment);
+    if (w + cw > width - 1) break;
+    out += segment;
+    w += cw;
+  }
+  return padText(`${out}…`, width);
 }
 
 /** Parses a duration: "10" (seconds), "1.5s", "500ms", "2m". Returns milliseconds, or undefined if invalid. */

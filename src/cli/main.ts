@@ -34,9 +34,9 @@ export function useColor(flags: OutputFlags, stream: CliStream, env: CliIo['env'
 
 function usageFailure(err: EspProvError, argv: readonly string[], io: CliIo): number {
   if (argv.includes('--json')) {
-    io.stdout.write(
-      JSON.stringify({ ok: false, error: { code: err.code, message: err.message, exitCode: err.exitCode } }) + '\n',
-    );
+    // schemaVersion: SCHEMA_VERSION in output-json.ts, not imported here to keep --help's start-up small.
+    const error = { code: err.code, message: err.message, exitCode: err.exitCode };
+    io.stdout.write(JSON.stringify({ ok: false, error, schemaVersion: 1 }) + '\n');
   } else {
     io.stderr.write(`esp-prov: ${err.message}\n(esp-prov --help lists the options)\n`);
   }
@@ -87,10 +87,13 @@ export async function run(argv: readonly string[], io: CliIo, signal: AbortSigna
     verbose: flags.verbose,
     color: useColor(flags, io.stderr, io.env),
     colorStdout: useColor(flags, io.stdout, io.env),
+    spinner: !flags.json && io.stderr.isTTY === true && io.env['TERM'] !== 'dumb',
   });
   const interactive = flags.input && io.stdin.isTTY === true && io.stderr.isTTY === true;
   let prompter: Prompter | undefined;
-  const { createPrompter } = interactive ? await import('./prompts.js') : { createPrompter: undefined };
+  const [{ createPrompter }, { stoppingProgress }] = interactive
+    ? await Promise.all([import('./prompts.js'), import('./prompt-progress.js')])
+    : [{ createPrompter: undefined }, { stoppingProgress: undefined }];
   const ctx: CommandContext = {
     io,
     out,
@@ -99,12 +102,13 @@ export async function run(argv: readonly string[], io: CliIo, signal: AbortSigna
     interactive,
     stdin: new StdinOnce(io.stdin, { signal, timeoutMs: (flags as { timeoutMs?: number }).timeoutMs }),
     prompter() {
-      if (!createPrompter) throw new EspProvError('INTERNAL', 'prompt requested without a terminal');
-      prompter ??= createPrompter({
-        input: io.stdin,
-        output: rawStream(io.stderr) as NodeJS.WritableStream,
-        signal,
-      });
+      if (!createPrompter || !stoppingProgress)
+        throw new EspProvError('INTERNAL', 'prompt requested without a terminal');
+      // A prompt draws on the terminal the spinner uses: every question stops the spinner first.
+      prompter ??= stoppingProgress(
+        createPrompter({ input: io.stdin, output: rawStream(io.stderr) as NodeJS.WritableStream, signal }),
+        () => out.stopProgress(),
+      );
       return prompter;
     },
   };

@@ -1,4 +1,8 @@
-/** The --json form of the CLI's output: NDJSON on stdout only, one object per event and a final {"ok":…}. */
+/**
+ * The --json form of the CLI's output: NDJSON on stdout only, one object per event and a final {"ok":…}.
+ * Every line is described by schema/events.schema.json (documented in docs/cli.md); the final line carries
+ * SCHEMA_VERSION, which changes when a field is removed or changes meaning (adding one does not).
+ */
 import pc from 'picocolors';
 import { toHex } from '../bytes.js';
 import type { EspProvError } from '../errors.js';
@@ -7,6 +11,7 @@ import type { ThreadNetwork } from '../endpoints/thread.js';
 import { authModeName } from '../endpoints/wifi-auth.js';
 import type { ProvisionEvent } from '../provision/events.js';
 import type { TraceEvent } from '../session/session.js';
+import { realClock, type Clock } from '../timers.js';
 import { displayBytes, macText, responseText } from './format.js';
 import { securityFacts } from './output-security.js';
 import type { Colors, Fields, Output, OutputOptions } from './renderer.js';
@@ -99,15 +104,60 @@ export function eventJson(e: ProvisionEvent): Fields {
   }
 }
 
+/** Version of the --json contract (schema/events.schema.json). */
+export const SCHEMA_VERSION = 1;
+
+/** What the final line says about the device, gathered from the run's steps and events. */
+interface DeviceFacts {
+  address?: string;
+  name?: string;
+  protoVer?: string | null;
+  secVer?: number | null;
+  secPatchVer?: number | null;
+  capabilities?: string[];
+}
+
 export class JsonOutput implements Output {
   readonly json = true;
   readonly colors: Colors = pc.createColors(false);
   readonly #out: Writer;
   readonly #o: OutputOptions;
+  readonly #clock: Clock;
+  readonly #startedAt: number;
+  #transport: string | undefined;
+  readonly #device: DeviceFacts = {};
 
   constructor(o: OutputOptions) {
     this.#o = o;
     this.#out = o.stdout;
+    this.#clock = o.clock ?? realClock;
+    this.#startedAt = this.#clock.now();
+  }
+
+  context(fields: Fields): void {
+    const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+    const transport = text(fields['transport']);
+    if (transport) this.#transport = transport;
+    // The transports' "connecting" step names the device: address (softap, BLE), port (serial), BLE name.
+    const address = text(fields['address']) ?? text(fields['port']);
+    if (address) this.#device.address = address;
+    const name = text(fields['serviceName']);
+    if (name) this.#device.name = name;
+  }
+
+  stopProgress(): void {}
+
+  /** Facts and times every final line carries, after the command's own fields. */
+  #runFields(): Fields {
+    const finished = this.#clock.now();
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      ...(this.#transport ? { transport: this.#transport } : {}),
+      ...(Object.keys(this.#device).length > 0 ? { device: { ...this.#device } } : {}),
+      startedAt: new Date(this.#startedAt).toISOString(),
+      finishedAt: new Date(finished).toISOString(),
+      durationMs: Math.max(0, Math.round(finished - this.#startedAt)),
+    };
   }
 
   /** Every line: secret values replaced first (redact.ts), then serialised; the text is never edited after. */
@@ -116,10 +166,27 @@ export class JsonOutput implements Output {
   }
 
   step(name: string, text: string, fields: Fields = {}): void {
+    this.context(fields);
     this.line({ event: name, message: text, ...fields });
   }
 
+  warn(text: string, fields: Fields = {}): void {
+    this.line({ event: 'warning', message: text, ...fields });
+  }
+
+  failed(name: string, code: string, text: string): void {
+    this.line({ event: name, code, message: text });
+  }
+
   event(e: ProvisionEvent): void {
+    if (e.type === 'version') {
+      Object.assign(this.#device, {
+        protoVer: e.info.version ?? null,
+        secVer: e.info.secVer ?? null,
+        secPatchVer: e.info.secPatchVer ?? null,
+        capabilities: e.info.capabilities,
+      });
+    }
     this.line(eventJson(e));
   }
 
@@ -142,7 +209,7 @@ export class JsonOutput implements Output {
   }
 
   success(_text: string, fields: Fields): void {
-    this.line({ ok: true, ...fields });
+    this.line({ ok: true, ...fields, ...this.#runFields() });
   }
 
   failure(err: EspProvError, hints: readonly string[]): void {
@@ -156,6 +223,7 @@ export class JsonOutput implements Output {
         ...(err.details ? { details: err.details } : {}),
         ...(hints.length > 0 ? { hints } : {}),
       },
+      ...this.#runFields(),
     });
   }
 

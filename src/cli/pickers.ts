@@ -2,10 +2,18 @@
  * Pickers for a person at a terminal: the access point (from the device's own scan), the Thread network and
  * the BLE device. Building the choices is pure (and tested); asking goes through the Prompter.
  *
- * The AP list shows one line per SSID — the strongest BSSID — sorted by signal; every other BSSID stays
- * reachable through "Choose a specific access point…". SSIDs are shown faithfully (format.ts), other device text
- * through forTerminal (terminal-text.ts), auth modes by
- * name even above the proto enum (PROTOCOL.md §3.4, §9 item 17).
+ * The AP list is a table: signal bars, dBm, SSID, channel, auth mode, in columns that stay aligned for long,
+ * wide (CJK, emoji) and escaped SSIDs (format.ts textWidth / fitText; a cut SSID is shown whole in the line's
+ * description). One line per SSID — the strongest BSSID — sorted by signal; every other BSSID stays reachable
+ * through "Choose a specific access point…". SSIDs are shown faithfully (format.ts), other device text through
+ * forTerminal (terminal-text.ts), auth modes by name even above the proto enum (PROTOCOL.md §3.4, §9 item 17).
+ *
+ * Enterprise networks are listed but cannot be chosen: SetConfig carries an SSID and a passphrase only
+ * (PROTOCOL.md §5.2), with no EAP identity, password or certificate, so the device could never join one — it
+ * would fail after all its attempts with a misleading "wrong passphrase". Listing them (disabled, with the
+ * reason) still tells a person why their office network is not on offer; "Other network" remains for anyone
+ * who knows better. Choosing a specific BSSID is allowed, with a warning: the firmware validates the BSSID and
+ * channel but does not use them (§5.2, §9 item 32), so the device may join another access point of that name.
  */
 import { toHex } from '../bytes.js';
 import type { AccessPoint } from '../endpoints/scan.js';
@@ -13,7 +21,7 @@ import type { ThreadNetwork } from '../endpoints/thread.js';
 import type { BleDeviceInfo } from '../transport/ble-discovery.js';
 import { authModeName, authNeedsPassphrase } from '../endpoints/wifi-auth.js';
 import type { AccessPointChoice, ThreadChoice } from '../provision/flow.js';
-import { macText, padText, signalLevel, ssidText, textWidth } from './format.js';
+import { fitText, macText, signalLevel, ssidText, textWidth } from './format.js';
 import type { Colors } from './output.js';
 import type { ChoiceOrSeparator, Prompter, SelectChoice } from './prompts.js';
 import { forTerminal } from './terminal-text.js';
@@ -39,6 +47,34 @@ export function groupAccessPoints(aps: readonly AccessPoint[]): ApGroup[] {
   return list.sort((a, b) => b.aps[0]!.rssi - a.aps[0]!.rssi);
 }
 
+/** Auth modes that need EAP credentials (wifi_auth_mode_t): WPA2_ENTERPRISE, WPA3_ENT_192, WPA3_ENTERPRISE, WPA2_WPA3_ENTERPRISE. */
+const ENTERPRISE = new Set([5, 10, 14, 15]);
+
+export function isEnterprise(auth: number): boolean {
+  return ENTERPRISE.has(auth);
+}
+
+/** Short, so that the line stays within 80 columns; enterpriseNote() says why, above the list. */
+export const ENTERPRISE_REASON = '(802.1X)';
+
+/** Said once above the list when some networks are shown but cannot be chosen. */
+export function enterpriseNote(groups: readonly ApGroup[]): string | undefined {
+  const names = groups.filter((g) => g.aps.every((ap) => isEnterprise(ap.auth))).map((g) => `"${ssidText(g.ssid)}"`);
+  if (names.length === 0) return undefined;
+  return `Not selectable: ${names.join(', ')} — enterprise (802.1X) networks need a sign-in the device cannot be given (it takes a passphrase only)`;
+}
+
+/** Why a picked access point's BSSID will not matter. */
+export function bssidIgnoredWarning(ssid: Uint8Array, others: number): string {
+  return (
+    `the device joins "${ssidText(ssid)}" by name: it ignores the BSSID and channel you chose` +
+    (others > 0 ? ` and may join any of the other ${others} access point(s) with that name` : '')
+  );
+}
+
+/** The widest SSID column; longer names are cut with "…" (the description shows them whole). */
+const SSID_COLUMN_MAX = 32;
+
 const BARS = ['▂', '▄', '▆', '█'];
 
 export function signalBars(rssi: number, c?: Colors): string {
@@ -53,29 +89,45 @@ export function accessPointLine(ap: AccessPoint, ssidWidth: number, c?: Colors, 
     signalBars(ap.rssi, c),
     String(ap.rssi).padStart(4),
     'dBm ',
-    padText(ssidText(ap.ssid), ssidWidth),
+    fitText(ssidText(ap.ssid), ssidWidth),
     ...(withBssid ? [macText(ap.bssid)] : []),
     `ch ${String(ap.channel).padStart(3)}`,
     ` ${authModeName(ap.auth)}${extra}`,
   ].join(' ');
 }
 
+function ssidColumn(ssids: readonly Uint8Array[]): number {
+  return Math.min(SSID_COLUMN_MAX, Math.max(8, ...ssids.map((s) => textWidth(ssidText(s)))));
+}
+
+/** The whole SSID, for a description, when the table had to cut it. */
+function fullSsid(ssid: Uint8Array, width: number): string {
+  const text = ssidText(ssid);
+  return textWidth(text) > width ? `"${text}" · ` : '';
+}
+
 type ApValue = { pick: AccessPoint; exact: boolean } | 'rescan' | 'other' | 'specific';
 
 export function accessPointChoices(groups: readonly ApGroup[], c?: Colors): ChoiceOrSeparator<ApValue>[] {
-  const width = Math.min(32, Math.max(8, ...groups.map((g) => textWidth(ssidText(g.ssid)))));
+  const width = ssidColumn(groups.map((g) => g.ssid));
   const choices: ChoiceOrSeparator<ApValue>[] = groups.map((g) => {
-    const best = g.aps[0]!;
+    // The strongest access point the device can use represents the SSID; enterprise-only SSIDs are disabled.
+    const best = g.aps.find((ap) => !isEnterprise(ap.auth)) ?? g.aps[0]!;
     const more = g.aps.length > 1 ? ` (+${g.aps.length - 1} more)` : '';
     return {
       value: { pick: best, exact: false },
       name: accessPointLine(best, width, c, more),
-      description: `BSSID ${macText(best.bssid)} · channel ${best.channel} · ${best.rssi} dBm · ${authModeName(best.auth)}${more ? ` · ${g.aps.length} access points` : ''}`,
+      description: `${fullSsid(g.ssid, width)}BSSID ${macText(best.bssid)} · channel ${best.channel} · ${best.rssi} dBm · ${authModeName(best.auth)}${more ? ` · ${g.aps.length} access points` : ''}`,
+      ...(isEnterprise(best.auth) ? { disabled: ENTERPRISE_REASON } : {}),
     };
   });
   choices.push({ separator: ' ' });
   if (groups.some((g) => g.aps.length > 1)) {
-    choices.push({ value: 'specific', name: 'Choose a specific access point (BSSID)…' });
+    choices.push({
+      value: 'specific',
+      name: 'Choose a specific access point (BSSID)…',
+      description: 'the device joins by name: it may join another access point with the same SSID',
+    });
   }
   choices.push({ value: 'other', name: 'Other network (hidden SSID)…' });
   choices.push({ value: 'rescan', name: '↻ Rescan' });
@@ -84,9 +136,14 @@ export function accessPointChoices(groups: readonly ApGroup[], c?: Colors): Choi
 
 export function specificChoices(groups: readonly ApGroup[], c?: Colors): SelectChoice<AccessPoint | 'back'>[] {
   const all = groups.flatMap((g) => g.aps);
-  const width = Math.min(32, Math.max(8, ...all.map((a) => textWidth(ssidText(a.ssid)))));
+  const width = ssidColumn(all.map((a) => a.ssid));
   return [
-    ...all.map((ap) => ({ value: ap, name: accessPointLine(ap, width, c, '', true) })),
+    ...all.map((ap) => ({
+      value: ap,
+      name: accessPointLine(ap, width, c, '', true),
+      ...(fullSsid(ap.ssid, width) ? { description: ssidText(ap.ssid) } : {}),
+      ...(isEnterprise(ap.auth) ? { disabled: ENTERPRISE_REASON } : {}),
+    })),
     { value: 'back' as const, name: '← Back' },
   ];
 }
@@ -115,12 +172,14 @@ export class WifiPicker {
   constructor(
     private readonly prompter: Prompter,
     private readonly colors: Colors,
-    private readonly write: (line: string) => void,
+    private readonly say: { note(line: string): void; warn(line: string): void },
   ) {}
 
   async select(aps: AccessPoint[]): Promise<AccessPointChoice> {
     const groups = groupAccessPoints(aps);
-    if (groups.length === 0) this.write('No networks found (hidden networks can still be named).');
+    if (groups.length === 0) this.say.note('No networks found (hidden networks can still be named).');
+    const enterprise = enterpriseNote(groups);
+    if (enterprise) this.say.note(enterprise);
     for (;;) {
       const v = await this.prompter.select('Wi-Fi network for the device', accessPointChoices(groups, this.colors));
       if (v === 'rescan') return 'rescan';
@@ -132,6 +191,8 @@ export class WifiPicker {
       if (v === 'specific') {
         const ap = await this.prompter.select('Access point', specificChoices(groups, this.colors));
         if (ap === 'back') continue;
+        const group = groups.find((g) => g.aps.includes(ap));
+        this.say.warn(bssidIgnoredWarning(ap.ssid, (group?.aps.length ?? 1) - 1));
         this.lastAuth = ap.auth;
         return { ssid: ap.ssid, auth: ap.auth, bssid: ap.bssid, channel: ap.channel };
       }
@@ -155,7 +216,7 @@ export function threadChoices(
   c?: Colors,
 ): ChoiceOrSeparator<ThreadNetwork | 'rescan'>[] {
   const sorted = [...networks].sort((a, b) => b.rssi - a.rssi);
-  const width = Math.min(16, Math.max(8, ...sorted.map((n) => textWidth(forTerminal(n.networkName)))));
+  const width = Math.min(16, Math.max(8, ...sorted.map((n) => textWidth(forTerminal(n.networkName) || '(no name)'))));
   return [
     ...sorted.map((n) => ({
       value: n,
@@ -163,7 +224,7 @@ export function threadChoices(
         signalBars(n.rssi, c),
         String(n.rssi).padStart(4),
         'dBm ',
-        padText(forTerminal(n.networkName) || '(no name)', width),
+        fitText(forTerminal(n.networkName) || '(no name)', width),
         `PAN 0x${n.panId.toString(16).padStart(4, '0')}`,
         `ch ${String(n.channel).padStart(2)}`,
       ].join(' '),
@@ -193,7 +254,7 @@ export function bleChoices(
   devices: readonly BleDeviceInfo[],
   c?: Colors,
 ): ChoiceOrSeparator<BleDeviceInfo | 'rescan'>[] {
-  const width = Math.min(24, Math.max(8, ...devices.map((d) => textWidth(forTerminal(d.name)))));
+  const width = Math.min(24, Math.max(8, ...devices.map((d) => textWidth(forTerminal(d.name) || '(no name)'))));
   return [
     ...devices.map((d) => ({
       value: d,
@@ -201,7 +262,7 @@ export function bleChoices(
         signalBars(d.rssi, c),
         String(d.rssi).padStart(4),
         'dBm ',
-        padText(forTerminal(d.name) || '(no name)', width),
+        fitText(forTerminal(d.name) || '(no name)', width),
         forTerminal(d.address || d.id),
       ].join(' '),
       ...(d.connectable ? {} : { disabled: 'not connectable' }),

@@ -7,6 +7,7 @@ import type pc from 'picocolors';
 import type { EspProvError } from '../errors.js';
 import type { ProvisionEvent } from '../provision/events.js';
 import type { TraceEvent } from '../session/session.js';
+import type { Clock } from '../timers.js';
 import type { Redactor, Writer } from './redact.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
@@ -21,8 +22,10 @@ export interface OutputOptions {
   color: boolean;
   /** Colours on stdout (the result line); decided separately: stdout is often redirected alone. */
   colorStdout?: boolean;
-  /** Clock for "still waiting" lines (tests pin it). */
-  now?: () => number;
+  /** Clock for "still waiting" lines, spinner frames and the final line's times (tests pin it). */
+  clock?: Clock;
+  /** Animate waits on stderr (spinner.ts): the caller decides (stderr is a terminal, not --json, not TERM=dumb). */
+  spinner?: boolean;
 }
 
 export type Fields = Record<string, unknown>;
@@ -30,8 +33,19 @@ export type Fields = Record<string, unknown>;
 export interface Output {
   readonly json: boolean;
   readonly colors: Colors;
-  /** A step: human line on stderr; JSON event `{event: name, ...fields}`. */
+  /** A step: human line `› text` on stderr; JSON event `{event: name, message, ...fields}`. */
   step(name: string, text: string, fields?: Fields): void;
+  /** Something to heed that does not stop the run: human `! text`; JSON `{event: "warning", message, ...fields}`. */
+  warn(text: string, fields?: Fields): void;
+  /** A failure the run recovers from (a retry follows): human `✖ text [code]`; JSON `{event: name, code, message}`. */
+  failed(name: string, code: string, text: string): void;
+  /**
+   * Facts about the run for the final JSON line (transport, device address or name); merged, later wins.
+   * The human form ignores them.
+   */
+  context(fields: Fields): void;
+  /** Ends any animation (before a prompt draws on the same terminal). */
+  stopProgress(): void;
   event(e: ProvisionEvent): void;
   trace(t: TraceEvent): void;
   /** Verbose-only transport detail. */

@@ -77,7 +77,7 @@ export async function runDemo(a: DemoArgs, ctx: CommandContext): Promise<number>
       },
       onWifiFailure(err, last): Promise<WifiCredentials | undefined> {
         if (++attempt > 1) return Promise.resolve(undefined);
-        out.step('retry', `${c.red('✖')} ${forTerminal(err.message)} [${err.code}]`, { code: err.code });
+        out.failed('retry', err.code, err.message);
         out.step('retry', 'Retrying with the right passphrase (ctrl reset, then the credentials again, same session)');
         return Promise.resolve({ ...last, passphrase: right });
       },

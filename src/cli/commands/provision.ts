@@ -97,7 +97,7 @@ function interaction(a: ProvisionArgs, ctx: CommandContext): Partial<ProvisionOp
   }
   const prompter = ctx.prompter();
   const note = (line: string): void => ctx.out.step('note', line);
-  const picker = new WifiPicker(prompter, ctx.out.colors, note);
+  const picker = new WifiPicker(prompter, ctx.out.colors, { note, warn: (line) => ctx.out.warn(line) });
   let retries = 0;
   return {
     async askSecret(name) {
@@ -117,7 +117,7 @@ function interaction(a: ProvisionArgs, ctx: CommandContext): Partial<ProvisionOp
     },
     async onWifiFailure(err, last): Promise<WifiCredentials | undefined> {
       if (++retries > MAX_WIFI_RETRIES) return undefined;
-      ctx.out.step('wifi-failed', `${ctx.out.colors.red('✖')} ${forTerminal(err.message)}`, { code: err.code });
+      ctx.out.failed('wifi-failed', err.code, err.message);
       if (err.code === 'WIFI_AUTH_FAILED') {
         const p = await picker.passphrase(last.ssid, `New passphrase for "${ssidText(last.ssid)}" (empty to give up)`);
         if (p.length === 0) return undefined;
@@ -137,8 +137,15 @@ function interaction(a: ProvisionArgs, ctx: CommandContext): Partial<ProvisionOp
   };
 }
 
-function report(result: ProvisionResult, a: ProvisionArgs, ctx: CommandContext): void {
+type CustomAnswer = { endpoint: string; response: Uint8Array };
+
+function report(result: ProvisionResult, a: ProvisionArgs, ctx: CommandContext, answers: CustomAnswer[]): void {
   const security = result.connection.choice.version;
+  // Every endpoint's answer, also in the final line (scripts that read only the result find them there).
+  const custom =
+    answers.length > 0
+      ? { custom: answers.map((c) => ({ endpoint: c.endpoint, response: responseText(c.response).text })) }
+      : {};
   if (result.network === 'wifi') {
     const c = result.connected;
     ctx.out.success(
@@ -152,20 +159,29 @@ function report(result: ProvisionResult, a: ProvisionArgs, ctx: CommandContext):
         channel: c.channel,
         authMode: authModeName(c.authMode),
         security,
+        ...custom,
       },
     );
   } else if (result.network === 'thread') {
     const t = result.attached;
     ctx.out.success(
       `Attached to the Thread network${t.name ? ` "${forTerminal(t.name)}"` : ''} — PAN 0x${t.panId.toString(16).padStart(4, '0')}, extended PAN ${toHex(t.extPanId)}, channel ${t.channel}`,
-      { network: 'thread', name: t.name, panId: t.panId, extPanId: toHex(t.extPanId), channel: t.channel, security },
+      {
+        network: 'thread',
+        name: t.name,
+        panId: t.panId,
+        extPanId: toHex(t.extPanId),
+        channel: t.channel,
+        security,
+        ...custom,
+      },
     );
   } else if (a.ctrl) {
     ctx.out.success(`Sent ${a.ctrl} to the device`, { network: 'none', ctrl: a.ctrl, security });
   } else {
     ctx.out.success('Session finished; no network provisioned (--network none)', {
       network: 'none',
-      custom: result.custom.map((c) => ({ endpoint: c.endpoint, response: responseText(c.response).text })),
+      custom: answers.map((c) => ({ endpoint: c.endpoint, response: responseText(c.response).text })),
       security,
     });
   }
@@ -211,7 +227,9 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
   if (inputs.transport === undefined) {
     throw new EspProvError('USAGE', `--transport is required: ${TRANSPORTS.join(', ')} (softap is also httpd)`);
   }
+  ctx.out.context({ transport: inputs.transport });
   precheck(a, inputs, ctx);
+  const answers: CustomAnswer[] = [];
   const opened = await openTransport({ ...a, transport: inputs.transport, serviceName: inputs.serviceName }, ctx);
   try {
     const { provision } = await import('../../provision/flow.js');
@@ -222,7 +240,10 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
       requestTimeoutMs: a.timeoutMs,
       connectTimeoutMs: a.timeoutMs,
       signal: ctx.signal,
-      onEvent: (e) => ctx.out.event(e),
+      onEvent: (e) => {
+        if (e.type === 'custom-data') answers.push({ endpoint: e.endpoint, response: e.response });
+        ctx.out.event(e);
+      },
       onTrace: (t) => ctx.out.trace(t),
       wifi: {
         ssid: a.ssid,
@@ -236,7 +257,7 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
       ...(a.timeoutMs ? { scan: { scanTimeoutMs: a.timeoutMs } } : {}),
       ...interaction(a, ctx),
     });
-    report(result, a, ctx);
+    report(result, a, ctx, answers);
     return 0;
   } finally {
     await opened.close();
