@@ -31,6 +31,9 @@ const HANDSHAKE_ADVICE: Readonly<Record<string, string>> = {
 };
 
 function missingInput(err: EspProvError): string[] {
+  if (err.details?.['inputEnded'] === true) {
+    return ['the terminal input ended (Ctrl-D); give the value as a flag, a file or an environment variable'];
+  }
   const missing = err.details?.['missing'];
   const flag = typeof missing === 'string' ? FLAG_FOR_MISSING[missing] : undefined;
   if (flag === undefined) {
