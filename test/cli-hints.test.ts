@@ -60,3 +60,10 @@ void test('the usage hint names the option reference by a path that exists', () 
   assert.ok(path !== undefined && isAbsolute(path), hint);
   assert.ok(existsSync(path), path);
 });
+
+void test('BLE unavailable: one hint line, the one the BLE loader gives for this platform and state', () => {
+  const e = new EspProvError('TRANSPORT_UNAVAILABLE', 'BLE unavailable: Bluetooth is turned off', {
+    details: { hint: 'turn Bluetooth on. Or provision over Wi-Fi: --transport softap.' },
+  });
+  assert.deepEqual(hintsFor(e, 'ble'), ['turn Bluetooth on. Or provision over Wi-Fi: --transport softap.']);
+});

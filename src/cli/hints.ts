@@ -58,6 +58,9 @@ export function hintsFor(err: EspProvError, transport: string | undefined): stri
       return missingInput(err);
     case 'TRANSPORT_UNAVAILABLE':
       if (transport === 'ble') {
+        // The BLE loader says what to install or enable for this platform and adapter state, in one line.
+        const hint = err.details?.['hint'];
+        if (typeof hint === 'string') return [hint];
         return [
           'BLE needs the optional package @stoprocent/noble and a powered Bluetooth adapter',
           '--ble-adapter hciN picks another adapter (Linux)',
