@@ -63,7 +63,7 @@ void test('the usage hint names the option reference by a path that exists', () 
 
 void test('BLE unavailable: one hint line, the one the BLE loader gives for this platform and state', () => {
   const e = new EspProvError('TRANSPORT_UNAVAILABLE', 'BLE unavailable: Bluetooth is turned off', {
-    details: { hint: 'turn Bluetooth on. Or provision over Wi-Fi: --transport softap.' },
+    details: { hint: 'turn Bluetooth on. Or provision over Wi-Fi with the softap transport.' },
   });
-  assert.deepEqual(hintsFor(e, 'ble'), ['turn Bluetooth on. Or provision over Wi-Fi: --transport softap.']);
+  assert.deepEqual(hintsFor(e, 'ble'), ['turn Bluetooth on. Or provision over Wi-Fi with the softap transport.']);
 });

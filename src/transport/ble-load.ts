@@ -146,7 +146,7 @@ function waitForPoweredOn(
   });
 }
 
-const SOFTAP_HINT = 'Or provision over Wi-Fi: --transport softap.';
+const SOFTAP_HINT = 'Or provision over Wi-Fi with the softap transport.';
 
 /** Per-OS advice for an adapter state other than poweredOn. */
 export function adapterAdvice(state: string, platform: NodeJS.Platform): string {
@@ -201,7 +201,7 @@ function loadFailure(e: unknown, platform: NodeJS.Platform, logger: BleLogger | 
     ? `BLE unavailable: BLE support (the optional package ${NOBLE_PACKAGE}) is not installed`
     : `BLE unavailable: ${NOBLE_PACKAGE} is installed but failed to load on this machine`;
   const hint = missing
-    ? `install it with \`npm install ${NOBLE_PACKAGE}\` (prebuilt for common platforms), or use --transport softap`
+    ? `install it with \`npm install ${NOBLE_PACKAGE}\` (prebuilt for common platforms), or use the softap transport`
     : `${adapterAdvice('unsupported', platform)} ${SOFTAP_HINT}`;
   return new EspProvError('TRANSPORT_UNAVAILABLE', message, { cause: e, details: { platform, hint, reason } });
 }
