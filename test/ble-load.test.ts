@@ -5,7 +5,7 @@ import { discoverBleDevices, openBleTransport } from '../src/transport/ble.js';
 import { captureNobleConsole, loadNoble, parseAdapter, type NobleLoader } from '../src/transport/ble-load.js';
 import { createFakeNoble, fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
 import { FakeDevice, model } from './ble-fixtures.js';
-import { isCode } from './helpers/rejects.js';
+import { isCode, rejectsWith } from './helpers/rejects.js';
 import { settle, until } from './helpers/settle.js';
 import { ManualClock } from '../src/timers.js';
 
@@ -20,21 +20,25 @@ void describe('loading noble', () => {
       () => openBleTransport({ loader, serviceName: 'PROV_1' }),
       () => discoverBleDevices({ loader }),
     ]) {
-      await assert.rejects(attempt(), isCode('TRANSPORT_UNAVAILABLE', /npm install @stoprocent\/noble/));
+      const err = await rejectsWith(attempt(), 'TRANSPORT_UNAVAILABLE', /BLE support .* is not installed$/);
+      assert.match(String(err.details?.['hint']), /npm install @stoprocent\/noble/);
+      // One sentence: the loader's own words (a stack of internals) stay in details, shown under -v.
+      assert.doesNotMatch(err.message, /Cannot find package/);
     }
     assert.equal(console.log, before, 'console restored');
   });
 
   void test('a native load failure is TRANSPORT_UNAVAILABLE too, never another transport', async () => {
     const loader: NobleLoader = () => Promise.reject(new Error('bluetooth_hci_socket.node: invalid ELF header'));
-    await assert.rejects(
-      discoverBleDevices({ loader, platform: 'linux' }),
-      isCode('TRANSPORT_UNAVAILABLE', [/invalid ELF header/, /softap/]),
-    );
+    const err = await rejectsWith(discoverBleDevices({ loader, platform: 'linux' }), 'TRANSPORT_UNAVAILABLE', {
+      details: { reason: 'bluetooth_hci_socket.node: invalid ELF header' },
+    });
+    assert.doesNotMatch(err.message, /ELF/);
+    assert.match(String(err.details?.['hint']), /softap/);
   });
 
   const states: [string, NodeJS.Platform, RegExp][] = [
-    ['unsupported', 'linux', /another adapter \(hciN\).*setcap cap_net_raw\+eip/],
+    ['unsupported', 'linux', /bluetoothctl show.*another, hciN.*setcap cap_net_raw\+eip/],
     ['unauthorized', 'linux', /sudo setcap cap_net_raw\+eip \$\(readlink -f \$\(which node\)\)/],
     ['unauthorized', 'darwin', /Privacy & Security > Bluetooth/],
     ['unsupported', 'win32', /Device Manager/],
@@ -42,10 +46,13 @@ void describe('loading noble', () => {
   for (const [state, platform, advice] of states) {
     void test(`adapter ${state} on ${platform}: actionable TRANSPORT_UNAVAILABLE, noble stopped`, async () => {
       const fake = fakeNobleLoader({ peripherals: [], state: state as 'unsupported' });
-      await assert.rejects(
+      const err = await rejectsWith(
         discoverBleDevices({ loader: fake.loader, platform, powerOnTimeoutMs: 10_000 }),
-        isCode('TRANSPORT_UNAVAILABLE', advice),
+        'TRANSPORT_UNAVAILABLE',
+        /^BLE unavailable: [^.\n]*$/,
       );
+      assert.match(String(err.details?.['hint']), advice);
+      assert.doesNotMatch(String(err.details?.['hint']), /\n/);
       assert.equal(fake.bindings[0]!.stopped, true);
     });
   }
@@ -53,10 +60,12 @@ void describe('loading noble', () => {
   void test('an adapter that stays off fails at the deadline with the power-on advice', async () => {
     const fake = fakeNobleLoader({ peripherals: [], state: 'poweredOff' });
     const clock = new ManualClock();
-    await assert.rejects(
+    const err = await rejectsWith(
       settle(clock, discoverBleDevices({ loader: fake.loader, platform: 'win32', powerOnTimeoutMs: 30, clock }), 1),
-      isCode('TRANSPORT_UNAVAILABLE', /not ready after 30 ms.*Settings > Bluetooth/),
+      'TRANSPORT_UNAVAILABLE',
+      /not ready after 30 ms/,
     );
+    assert.match(String(err.details?.['hint']), /Settings > Bluetooth/);
     assert.equal(fake.bindings[0]!.stopped, true);
   });
 

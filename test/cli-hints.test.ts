@@ -3,6 +3,8 @@
  * names what is missing or what a refused handshake may mean, and only the hint names the flag.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { describe, test } from 'node:test';
 import { hintsFor } from '../src/cli/hints.js';
 import { EspProvError } from '../src/errors.js';
@@ -50,4 +52,18 @@ void describe('hints from error details', () => {
       'the scheme comes from the device’s sec_ver; --sec_ver forces another one',
     ]);
   });
+});
+
+void test('the usage hint names the option reference by a path that exists', () => {
+  const [hint] = hintsFor(new EspProvError('USAGE', 'bad'), undefined);
+  const path = /; (.*cli\.md) has the details/.exec(hint ?? '')?.[1];
+  assert.ok(path !== undefined && isAbsolute(path), hint);
+  assert.ok(existsSync(path), path);
+});
+
+void test('BLE unavailable: one hint line, the one the BLE loader gives for this platform and state', () => {
+  const e = new EspProvError('TRANSPORT_UNAVAILABLE', 'BLE unavailable: Bluetooth is turned off', {
+    details: { hint: 'turn Bluetooth on. Or provision over Wi-Fi with the softap transport.' },
+  });
+  assert.deepEqual(hintsFor(e, 'ble'), ['turn Bluetooth on. Or provision over Wi-Fi with the softap transport.']);
 });

@@ -4,7 +4,9 @@
  * imported by the command that needs them (research/deps.md §6: eager loading costs ~110 ms).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
@@ -76,4 +78,31 @@ void it('the graph walker sees through the files it is given (it can fail)', () 
   const { files, packages } = graph(join(ROOT, 'src/cli/output.ts'));
   assert.ok(packages.has('picocolors'));
   assert.ok([...files].some((f) => f.endsWith('src/endpoints/wifi-auth.ts')));
+});
+
+void it('the bin shim answers --version / -V from package.json without loading the CLI', () => {
+  // A copy of the shim beside a package.json and no dist/: anything beyond package.json would fail to load.
+  const dir = mkdtempSync(join(tmpdir(), 'esp-prov-shim-'));
+  try {
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(join(ROOT, 'bin/esp-prov.js'), join(dir, 'bin/esp-prov.js'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', version: '9.8.7' }));
+    for (const flag of ['--version', '-V']) {
+      const r = spawnSync(process.execPath, [join(dir, 'bin/esp-prov.js'), flag], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(r.stderr, '');
+      assert.equal(r.stdout, '9.8.7\n');
+      assert.equal(r.status, 0);
+    }
+    // Anything else goes to the CLI (here absent, so it fails): the fast path is for the bare probe only.
+    const other = spawnSync(process.execPath, [join(dir, 'bin/esp-prov.js'), '--version', '--json'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.notEqual(other.status, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

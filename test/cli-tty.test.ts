@@ -255,4 +255,29 @@ void describe('at a terminal', { skip: HAVE_TMUX ? false : 'tmux is not installe
     assert.match(done, /EXIT=130/);
     assert.match(done, /\[CANCELLED\]/);
   });
+
+  void it('Ctrl-D (the input ends) at a prompt is a missing value, exit 2, not an interruption', async () => {
+    const addr = await device({ version: 1, pop: utf8('pop-4321') });
+    const t = Terminal.start('eof', ['--transport', 'softap', '--service_name', addr]);
+    await t.waitFor(/\? Proof of possession/);
+    t.keys('C-d');
+    const done = await t.waitFor(/EXIT=\d+/);
+    assert.match(done, /the input ended before an answer to "Proof of possession \(PoP\)" \[MISSING_INPUT\]/);
+    assert.match(done, /EXIT=2/);
+  });
+
+  void it('an empty answer to "New passphrase … (empty to give up)" ends with the Wi-Fi failure\'s code', async () => {
+    const addr = await device({ version: 1, pop: utf8('pop-4321') });
+    const t = Terminal.start('giveup', ['--transport', 'softap', '--service_name', addr, '--pop', 'pop-4321']);
+    await t.waitFor(/↻ Rescan/);
+    t.keys('Enter');
+    await t.waitFor(/\? Passphrase for "HomeNetwork"/);
+    t.type('wrong-passphrase');
+    t.keys('Enter');
+    await t.waitFor(/\? New passphrase for "HomeNetwork" \(empty to give up\)/);
+    t.keys('Enter');
+    const done = await t.waitFor(/EXIT=\d+/);
+    assert.match(done, /\[WIFI_AUTH_FAILED\]/);
+    assert.match(done, /EXIT=11/);
+  });
 });

@@ -3,7 +3,14 @@
  * say what happened in its own terms and put the facts in `details` (what is missing, what a refused
  * handshake may mean); this is the one place that turns those facts into command-line flags.
  */
+import { fileURLToPath } from 'node:url';
 import type { EspProvError } from '../errors.js';
+
+/**
+ * The option reference as installed: docs/ ships in the package (package.json `files`), two levels above
+ * both src/cli/ and dist/cli/. A full path, because "docs/cli.md" means nothing after `npx esp-prov`.
+ */
+export const CLI_DOCS_PATH = fileURLToPath(new URL('../../docs/cli.md', import.meta.url));
 
 /** The flag that supplies each value the library reports as `details.missing`. */
 const FLAG_FOR_MISSING: Readonly<Record<string, string>> = {
@@ -24,6 +31,9 @@ const HANDSHAKE_ADVICE: Readonly<Record<string, string>> = {
 };
 
 function missingInput(err: EspProvError): string[] {
+  if (err.details?.['inputEnded'] === true) {
+    return ['the terminal input ended (Ctrl-D); give the value as a flag, a file or an environment variable'];
+  }
   const missing = err.details?.['missing'];
   const flag = typeof missing === 'string' ? FLAG_FOR_MISSING[missing] : undefined;
   if (flag === undefined) {
@@ -43,11 +53,14 @@ function handshakeFailed(err: EspProvError): string[] {
 export function hintsFor(err: EspProvError, transport: string | undefined): string[] {
   switch (err.code) {
     case 'USAGE':
-      return ['esp-prov --help lists every option; docs/cli.md has the details'];
+      return [`esp-prov --help lists every option; ${CLI_DOCS_PATH} has the details`];
     case 'MISSING_INPUT':
       return missingInput(err);
     case 'TRANSPORT_UNAVAILABLE':
       if (transport === 'ble') {
+        // The BLE loader says what to install or enable for this platform and adapter state, in one line.
+        const hint = err.details?.['hint'];
+        if (typeof hint === 'string') return [hint];
         return [
           'BLE needs the optional package @stoprocent/noble and a powered Bluetooth adapter',
           '--ble-adapter hciN picks another adapter (Linux)',

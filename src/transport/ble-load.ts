@@ -79,7 +79,7 @@ export async function loadNoble(options: BleLoadOptions = {}): Promise<NobleHand
     noble = await (options.loader ?? defaultNobleLoader)(loaderOptions);
   } catch (e) {
     restoreConsole();
-    throw loadFailure(e, platform);
+    throw loadFailure(e, platform, options.logger);
   }
   let released = false;
   const release = (): void => {
@@ -151,7 +151,7 @@ function waitForPoweredOn(
   });
 }
 
-const SOFTAP_HINT = 'To provision over Wi-Fi instead, use the softap transport.';
+const SOFTAP_HINT = 'Or provision over Wi-Fi with the softap transport.';
 
 /** Per-OS advice for an adapter state other than poweredOn. */
 export function adapterAdvice(state: string, platform: NodeJS.Platform): string {
@@ -172,28 +172,43 @@ export function adapterAdvice(state: string, platform: NodeJS.Platform): string 
     return `noble may not open the raw HCI socket: run \`${setcap}\` once (or run as root).`;
   if (state === 'poweredOff')
     return 'The Bluetooth adapter is down or blocked: `rfkill unblock bluetooth`, then `bluetoothctl power on` (or `sudo hciconfig hci0 up`).';
-  return `No usable Bluetooth LE adapter: check that one exists and is up (\`bluetoothctl show\`, \`hciconfig -a\`; BlueZ and kernel Bluetooth support are needed), pick another adapter (hciN), and grant raw HCI access with \`${setcap}\`.`;
+  return `Check the adapter with \`bluetoothctl show\` (or pick another, hciN), then allow raw HCI access: \`${setcap}\`.`;
 }
 
+/** The plain sentence for an adapter state; what to do goes into `details.hint` (one line, shown as a hint). */
+function stateSentence(state: string): string {
+  if (state === 'poweredOff') return 'Bluetooth is turned off';
+  if (state === 'unauthorized') return 'this program is not allowed to use Bluetooth';
+  return 'no usable Bluetooth LE adapter was found';
+}
+
+/**
+ * The message is one sentence; `details.hint` says what to enable, `details.reason` keeps what the BLE
+ * library said (the command line shows that under -v only, through the logger).
+ */
 function adapterUnavailable(state: string, platform: NodeJS.Platform, waitedMs?: number): EspProvError {
   const what =
     waitedMs === undefined
-      ? `Bluetooth adapter state is ${state}`
-      : `Bluetooth adapter not ready after ${waitedMs} ms (state: ${state})`;
-  return new EspProvError('TRANSPORT_UNAVAILABLE', `${what}. ${adapterAdvice(state, platform)} ${SOFTAP_HINT}`, {
-    details: { adapterState: state, platform },
+      ? `BLE unavailable: ${stateSentence(state)} (adapter state: ${state})`
+      : `BLE unavailable: the Bluetooth adapter was not ready after ${waitedMs} ms (state: ${state})`;
+  return new EspProvError('TRANSPORT_UNAVAILABLE', what, {
+    details: { adapterState: state, platform, hint: `${adapterAdvice(state, platform)} ${SOFTAP_HINT}` },
   });
 }
 
-function loadFailure(e: unknown, platform: NodeJS.Platform): EspProvError {
+function loadFailure(e: unknown, platform: NodeJS.Platform, logger: BleLogger | undefined): EspProvError {
   if (e instanceof EspProvError) return e;
   const code = (e as { code?: unknown } | null)?.code;
   const reason = e instanceof Error ? e.message : String(e);
+  logger?.debug?.(`${NOBLE_PACKAGE} did not load: ${reason}`);
   const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
   const message = missing
-    ? `BLE support is not installed: the optional dependency ${NOBLE_PACKAGE} could not be loaded (${reason}). Install it with \`npm install ${NOBLE_PACKAGE}\` (prebuilt for common platforms; otherwise it needs a C++ toolchain). ${SOFTAP_HINT}`
-    : `${NOBLE_PACKAGE} failed to load (${reason}). ${adapterAdvice('unsupported', platform)} ${SOFTAP_HINT}`;
-  return new EspProvError('TRANSPORT_UNAVAILABLE', message, { cause: e, details: { platform } });
+    ? `BLE unavailable: BLE support (the optional package ${NOBLE_PACKAGE}) is not installed`
+    : `BLE unavailable: ${NOBLE_PACKAGE} is installed but failed to load on this machine`;
+  const hint = missing
+    ? `install it with \`npm install ${NOBLE_PACKAGE}\` (prebuilt for common platforms), or use the softap transport`
+    : `${adapterAdvice('unsupported', platform)} ${SOFTAP_HINT}`;
+  return new EspProvError('TRANSPORT_UNAVAILABLE', message, { cause: e, details: { platform, hint, reason } });
 }
 
 // --- noble's console output --------------------------------------------------------------------------------

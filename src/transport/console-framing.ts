@@ -18,9 +18,12 @@ export const CONSOLE_LINE_BUFFER = 256;
 export const CONSOLE_MAX_LINE = CONSOLE_LINE_BUFFER - 1;
 /** The prompt the device writes before reading each line. */
 export const CONSOLE_PROMPT = '\n>> ';
-/** Why large messages cannot travel over the console; the session layer can quote it when refusing Sec2. */
+/**
+ * Why large messages cannot travel over the console; the session layer can quote it when refusing Sec2.
+ * The line limit is PROTOCOL.md §2.3 (cited here, not in the text: users do not have that document).
+ */
 export const CONSOLE_LIMIT_EXPLANATION =
-  'Security 2 cannot run over the console scheme (256-byte lines, PROTOCOL.md §2.3): its 406-byte first ' +
+  'Security 2 cannot run over the console scheme (the device reads 256-byte lines): its 406-byte first ' +
   'handshake message does not fit; use Security 0/1 or another transport';
 
 /**

@@ -6,13 +6,13 @@
 import { fromHex, toHex, utf8 } from '../../bytes.js';
 import { EspProvError } from '../../errors.js';
 import type { WifiCredentials } from '../../endpoints/config.js';
-import { authModeName } from '../../endpoints/wifi-auth.js';
+import { authModeName, authNeedsPassphrase } from '../../endpoints/wifi-auth.js';
 import type { ProvisionOptions, ProvisionResult } from '../../provision/flow.js';
 import type { SecretName } from '../../provision/connect.js';
 import type { CommandContext } from '../context.js';
 import { displayBytes, macText, responseText, ssidText } from '../format.js';
 import { passphraseProblem } from '../option-values.js';
-import { pickThreadNetwork, validateNetworkKey, WifiPicker } from '../pickers.js';
+import { pickThreadNetwork, validateNetworkKey, validatePassphrase, WifiPicker } from '../pickers.js';
 import { parseQrPayload, type QrPayload } from '../qr-payload.js';
 import { missing, readBytesFile, resolveSecret } from '../secrets.js';
 import { forTerminal } from '../terminal-text.js';
@@ -119,8 +119,15 @@ function interaction(a: ProvisionArgs, ctx: CommandContext): Partial<ProvisionOp
       if (++retries > MAX_WIFI_RETRIES) return undefined;
       ctx.out.failed('wifi-failed', err.code, err.message);
       if (err.code === 'WIFI_AUTH_FAILED') {
-        const p = await picker.passphrase(last.ssid, `New passphrase for "${ssidText(last.ssid)}" (empty to give up)`);
-        if (p.length === 0) return undefined;
+        // "empty to give up" must accept an empty answer even when the network needs a passphrase; the run
+        // then ends with the Wi-Fi failure's own code.
+        const needs = picker.lastAuth !== undefined && authNeedsPassphrase(picker.lastAuth);
+        const valid = validatePassphrase(needs);
+        const text = await prompter.secret(`New passphrase for "${ssidText(last.ssid)}" (empty to give up)`, (v) =>
+          v.length === 0 ? true : valid(v),
+        );
+        if (text.length === 0) return undefined;
+        const p = new TextEncoder().encode(text);
         ctx.redactor.add(p);
         return { ...last, passphrase: p };
       }

@@ -47,13 +47,14 @@ export const SIM_OPTIONS = {
     defaultText: '127.0.0.1:8080',
   }),
   sec: parsed(['--sec', '--sec_ver', '--sec-ver'], '<n>', {
-    help: 'security scheme 0, 1 or 2',
+    help: 'security scheme 0, 1 or 2 (default 2; 1 with --transport console)',
     parse: (raw): 0 | 1 | 2 => {
       const v = raw.trim();
       if (v === '0' || v === '1' || v === '2') return Number(v) as 0 | 1 | 2;
       throw new InvalidArgumentError('security version must be 0, 1 or 2.');
     },
-    default: 2,
+    // Security 2's first handshake message does not fit a console line, so the console device defaults to 1:
+    // `sim --transport console` then pairs with `esp-prov --transport serial` without a flag (simArgs).
   }),
   pop: text(['--pop'], '<pop>', {
     help: 'Security 1 PoP (default abcd1234; "" = none)',
@@ -153,5 +154,5 @@ export function simArgs(o: OptionValues<typeof SIM_OPTIONS>): SimArgs {
   if ((o.salt === undefined) !== (o.verifier === undefined)) {
     throw new EspProvError('USAGE', 'give --salt and --verifier together');
   }
-  return { ...o };
+  return { ...o, sec: o.sec ?? (o.transport === 'console' ? 1 : 2) };
 }
