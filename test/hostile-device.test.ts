@@ -56,7 +56,7 @@ const ROWS: Row[] = [
   { name: 'escape sequences in a custom-data answer, human', sim: ['--answers', TEXTS], client: ['--custom_data', 'hi', '--network', 'none'], expect: { exit: 0, noRawControls: true } },
   { name: 'escape sequences in a custom-data answer, --json', sim: ['--answers', TEXTS], client: ['--custom_data', 'hi', '--network', 'none', '--json'], expect: { exit: 0, json: true } },
   { name: 'an oversize custom-data answer (70 000 bytes): DECODE_FAILED', sim: ['--answers', OVERSIZE], client: ['--custom_data', 'hi', '--network', 'none', '--json'], expect: { exit: 9, json: true }, more: (r) => assert.equal((last(r)['error'] as { code: string }).code, 'DECODE_FAILED') },
-  { name: 'garbage proto-ver (not JSON, binary): the user must name the scheme', sim: ['--fault', 'garbage-version:version'], client: [...WIFI, '--json'], expect: { exit: 2, json: true } },
+  { name: 'garbage proto-ver (not JSON, binary): a bad answer, not a missing option', sim: ['--fault', 'garbage-version:version'], client: [...WIFI, '--json'], expect: { exit: 9, json: true } },
   { name: 'a plain legacy proto-ver string', sim: ['--version-style', 'plain'], client: ['--sec_ver', '2', ...WIFI, '--json'], expect: { exit: [0, 12], json: true } },
 ]; // prettier-ignore
 

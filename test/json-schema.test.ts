@@ -3,8 +3,7 @@
  * that needs no picker, Thread, a usage error, the demo) validates against schema/events.schema.json, the file
  * the package ships; every event and field the schema names is documented in docs/cli.md.
  *
- * The validator is ajv 6 (JSON Schema draft-07), a direct dev dependency (eslint uses the same major);
- * devDependency (see the report that introduced this test).
+ * The validator is ajv 6 (JSON Schema draft-07), a direct dev dependency (eslint uses the same major).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

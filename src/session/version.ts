@@ -114,7 +114,7 @@ export function chooseSecurity(info: DeviceInfo, requested?: SecurityVersion): S
     throw new EspProvError(
       'DECODE_FAILED',
       `the device's proto-ver answer is neither version JSON nor a version string (${JSON.stringify(info.text.slice(0, 40))}): a corrupted answer, or not a provisioning device`,
-      { endpoint: VERSION_ENDPOINT, details: { missing: 'security' } },
+      { endpoint: VERSION_ENDPOINT },
     );
   } else {
     throw new EspProvError(
