@@ -233,7 +233,10 @@ void describe('at a terminal', { skip: HAVE_TMUX ? false : 'tmux is not installe
     );
     const picker = await t.waitFor(/↻ Rescan/);
     assert.doesNotMatch(picker, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/, 'the spinner is gone before the prompt draws');
-    assert.match(picker, /› Not selectable: "Corp-EAP" — enterprise \(802\.1X\) networks need a sign-in/);
+    assert.match(
+      picker,
+      /› Not selectable: "Corp-EAP" \(802\.1X enterprise sign-in; the device takes a passphrase only\)/,
+    );
     assert.match(picker, /- ▂▄▆█ +-45 dBm {2}Corp-EAP +ch +5 +WPA2_ENTERPRISE \(802\.1X\)/);
     t.keys('Enter');
     await t.waitFor(/\? Passphrase for "HomeNetwork"/);

@@ -61,7 +61,7 @@ export const ENTERPRISE_REASON = '(802.1X)';
 export function enterpriseNote(groups: readonly ApGroup[]): string | undefined {
   const names = groups.filter((g) => g.aps.every((ap) => isEnterprise(ap.auth))).map((g) => `"${ssidText(g.ssid)}"`);
   if (names.length === 0) return undefined;
-  return `Not selectable: ${names.join(', ')} — enterprise (802.1X) networks need a sign-in the device cannot be given (it takes a passphrase only)`;
+  return `Not selectable: ${names.join(', ')} (802.1X enterprise sign-in; the device takes a passphrase only)`;
 }
 
 /** Why a picked access point's BSSID will not matter. */
