@@ -37,7 +37,7 @@ export type InputKind = keyof typeof INPUT_LIMITS;
 export interface ReadContext {
   /** The run's signal (Ctrl-C, SIGTERM). */
   signal?: AbortSignal | undefined;
-  /** `--timeout`: the whole read must finish within it; none = wait for the end of input or an interruption. */
+  /** `--timeout`: the whole read must finish within it. Default DEFAULT_READ_TIMEOUT_MS. */
   timeoutMs?: number | undefined;
 }
 
@@ -48,6 +48,11 @@ export interface ReadInputOptions extends ReadContext {
 }
 
 const READ_CHUNK = 16 * 1024;
+/**
+ * Every wait has a deadline: without --timeout, a FIFO or terminal nobody writes to is given up after this long
+ * (generous: a person may be pasting into stdin).
+ */
+export const DEFAULT_READ_TIMEOUT_MS = 5 * 60_000;
 /** How long giving up on a FIFO waits for its released open to return (it returns at once on Linux). */
 const RELEASE_WAIT_MS = 1000;
 
@@ -71,20 +76,18 @@ function stopper(o: ReadInputOptions, where: string) {
   const onAbort = (): void => ctl.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) ctl.abort();
-  const timer =
-    o.timeoutMs !== undefined
-      ? setTimeout(() => {
-          timedOut = true;
-          ctl.abort();
-        }, o.timeoutMs)
-      : undefined;
+  const ms = o.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ctl.abort();
+  }, ms);
   return {
     signal: ctl.signal,
     error(): EspProvError {
       return timedOut
         ? new EspProvError(
             'TIMEOUT',
-            `${o.what}: nothing more came from ${where} within ${(o.timeoutMs ?? 0) / 1000} s (--timeout)`,
+            `${o.what}: nothing more came from ${where} within ${ms / 1000} s${o.timeoutMs === undefined ? ' (raise it with --timeout)' : ' (--timeout)'}`,
           )
         : new EspProvError('CANCELLED', `interrupted while reading ${o.what} from ${where}`);
     },
