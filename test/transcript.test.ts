@@ -31,7 +31,7 @@ const PASSPHRASE = 'correct-horse-battery';
 const PASSWORD = 'rec0rd-secret-pw';
 const POP = 'pop-s3cret-xyz';
 
-type Scheme = { sim: SimSecurity; client: ProvisionOptions['security'] };
+type Scheme = { sim: SimSecurity; client: NonNullable<ProvisionOptions['security']> };
 const SCHEMES: Record<string, Scheme> = {
   sec0: { sim: { version: 0 }, client: { version: 0 } },
   sec1: { sim: { version: 1, pop: utf8(POP) }, client: { version: 1, pop: POP } },
