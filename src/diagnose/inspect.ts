@@ -27,6 +27,8 @@ export interface InspectOptions {
   signal?: AbortSignal;
   onTrace?: (e: TraceEvent) => void;
   clock?: Clock;
+  /** Read the Wi-Fi scan list after a handshake (default true). */
+  scan?: boolean;
 }
 
 export type FindingId =
@@ -60,7 +62,7 @@ function findingsFor(info: DeviceInfo, choice: SecurityChoice | undefined, expec
   if (!info.manager) {
     f.push({
       id: 'not-manager',
-      text: "proto-ver is not the provisioning manager's JSON: the security scheme must be given with --sec_ver",
+      text: "proto-ver is not the provisioning manager's JSON: the security scheme must be given explicitly",
     });
   } else if (info.secVer === undefined) {
     f.push({
@@ -137,7 +139,7 @@ export async function inspectDevice(o: InspectOptions): Promise<InspectReport> {
     });
     const patchLevel = c.session.security.patchLevel;
     report.handshake = { ok: true, security: version, ...(patchLevel !== undefined ? { patchLevel } : {}) };
-    if (hasCapability(info, 'wifi_scan')) {
+    if (o.scan !== false && hasCapability(info, 'wifi_scan')) {
       report.accessPoints = await scanWifi(c.session, { ...(o.clock ? { clock: o.clock } : {}), ...req });
     }
   } catch (e) {
