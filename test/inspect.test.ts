@@ -4,13 +4,13 @@
  * device side).
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { utf8 } from '../src/bytes.js';
 import { inspectDevice, type InspectOptions } from '../src/diagnose/inspect.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { SimDeviceOptions } from '../src/sim/options.js';
 import { MemoryTransport } from '../src/transport/memory.js';
-import { QUICK } from './helpers/e2e.js';
+import { QUICK, RIG_KINDS, rig, SEC } from './helpers/e2e.js';
 
 async function inspect(device: SimDeviceOptions, security?: InspectOptions['security']) {
   const sim = new SimDevice({ ...QUICK, ...device });
@@ -75,4 +75,44 @@ test('Security 1 without PoP, Security 0, an unexpected scheme, an old proto-ver
 
   const old = await inspect({ security: { version: 1, pop: utf8('abcd1234') }, versionStyle: 'json-no-secver' });
   assert.ok(ids(old.report).includes('no-sec-ver'));
+});
+
+describe('over every in-process transport and scheme', () => {
+  for (const kind of RIG_KINDS) {
+    for (const [name, sec] of Object.entries(SEC)) {
+      test(`${kind} ${name}`, async () => {
+        const r = await rig(kind, { ...sec.device, extraEndpoints: ['diag'] });
+        const seen: string[] = [];
+        r.device.on('request', (e) => seen.push(e.endpoint));
+        try {
+          const report = await inspectDevice({ transport: r.transport, security: sec.client });
+          assert.equal(report.protoVer.info.secVer, sec.device.security.version);
+          assert.equal(report.handshake?.ok, true, JSON.stringify(report.handshake));
+          assert.ok(report.accessPoints && report.accessPoints.length > 0);
+          assert.deepEqual(
+            seen.filter((e) => e === 'prov-config' || e === 'prov-ctrl'),
+            [],
+          );
+          if (kind.startsWith('ble')) {
+            assert.equal(report.link.ble?.name, 'PROV_E2E');
+            assert.ok(report.link.endpoints?.some((e) => e.name === 'diag'));
+            assert.ok(report.link.endpoints?.some((e) => e.name === 'prov-config'));
+            assert.equal(report.link.ble?.stack, kind === 'ble-nimble' ? 'nimble' : 'bluedroid');
+          } else assert.equal(report.link.endpoints, undefined);
+        } finally {
+          await r.close();
+        }
+      });
+    }
+  }
+
+  test('BLE: a device without custom-data is told', async () => {
+    const r = await rig('ble-nimble', { ...SEC.sec0.device, customData: false });
+    try {
+      const report = await inspectDevice({ transport: r.transport });
+      assert.ok(report.findings.some((f) => f.id === 'no-custom-data'));
+    } finally {
+      await r.close();
+    }
+  });
 });

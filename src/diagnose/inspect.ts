@@ -7,7 +7,7 @@ import { fromUtf8, toHex } from '../bytes.js';
 import { toEspProvError } from '../errors.js';
 import { scanWifi, type AccessPoint } from '../endpoints/scan.js';
 import { connect, type SecurityInput } from '../provision/connect.js';
-import { VERSION_ENDPOINT } from '../protocol/endpoints.js';
+import { CUSTOM_DATA_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import type { TraceEvent } from '../session/session.js';
 import {
   chooseSecurity,
@@ -39,14 +39,66 @@ export type FindingId =
   | 'no-pop'
   | 'sec2-patch-0'
   | 'handshake-failed'
-  | 'no-scan';
+  | 'no-scan'
+  | 'no-custom-data';
 
 export interface Finding {
   id: FindingId;
   text: string;
 }
 
+/** What the link itself tells: BLE reports its advertisement, GATT table and MTU. */
+export interface LinkDetails {
+  kind: string;
+  /** Endpoints known to exist without sending them anything (BLE: the GATT table); undefined = unknown. */
+  endpoints?: { name: string; foundBy?: string }[];
+  ble?: {
+    name: string;
+    address: string;
+    rssi: number;
+    serviceUuid: string;
+    advertisedServices: string[];
+    manufacturerDataHex?: string;
+    mtu: number | null;
+    stack: string;
+  };
+}
+
+interface BleLike {
+  kind: 'ble';
+  device: { name: string; address: string; rssi: number; serviceUuids: string[]; manufacturerData?: Uint8Array };
+  serviceUuid: string;
+  endpoints: string[];
+  endpointSources: ReadonlyMap<string, string>;
+  mtu: number | null;
+  stack: string;
+}
+
+/** Read from the transport's own properties: nothing is sent. */
+export function linkDetails(t: Transport): LinkDetails {
+  if (t.kind !== 'ble' || !('endpointSources' in t)) return { kind: t.kind };
+  const b = t as unknown as BleLike;
+  return {
+    kind: 'ble',
+    endpoints: b.endpoints.map((name) => {
+      const foundBy = b.endpointSources.get(name);
+      return foundBy ? { name, foundBy } : { name };
+    }),
+    ble: {
+      name: b.device.name,
+      address: b.device.address,
+      rssi: b.device.rssi,
+      serviceUuid: b.serviceUuid,
+      advertisedServices: b.device.serviceUuids,
+      ...(b.device.manufacturerData ? { manufacturerDataHex: toHex(b.device.manufacturerData) } : {}),
+      mtu: b.mtu,
+      stack: b.stack,
+    },
+  };
+}
+
 export interface InspectReport {
+  link: LinkDetails;
   protoVer: { raw: string; hex: string; info: DeviceInfo };
   /** The scheme the device asks for (from proto-ver; undefined when it cannot say). */
   security: SecurityChoice | undefined;
@@ -113,13 +165,21 @@ export async function inspectDevice(o: InspectOptions): Promise<InspectReport> {
     choice = undefined;
   }
   const expected = o.security?.version;
+  const link = linkDetails(o.transport);
   const report: InspectReport = {
+    link,
     protoVer: { raw: fromUtf8(raw), hex: toHex(raw), info },
     security: choice,
     handshake: undefined,
     accessPoints: undefined,
     findings: findingsFor(info, choice, expected),
   };
+  if (link.endpoints && !link.endpoints.some((e) => e.name === CUSTOM_DATA_ENDPOINT)) {
+    report.findings.push({
+      id: 'no-custom-data',
+      text: 'the device has no custom-data endpoint: sending custom data to it will fail',
+    });
+  }
   const s = o.security ?? {};
   const version = expected ?? choice?.version;
   const haveSecrets =

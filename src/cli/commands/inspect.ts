@@ -15,7 +15,11 @@ import type { InspectArgs } from './inspect-options.js';
 function reportJson(r: InspectReport, transport: Record<string, unknown>): Record<string, unknown> {
   const i = r.protoVer.info;
   return {
-    transport,
+    transport: {
+      ...transport,
+      ...(r.link.endpoints ? { endpoints: r.link.endpoints } : {}),
+      ...(r.link.ble ? { ble: r.link.ble } : {}),
+    },
     protoVer: {
       raw: r.protoVer.raw,
       hex: r.protoVer.hex,
@@ -52,6 +56,16 @@ function human(r: InspectReport, where: string, ctx: CommandContext): void {
   const out = ctx.out;
   const i = r.protoVer.info;
   out.step('device', `Device at ${where}`);
+  const b = r.link.ble;
+  if (b) {
+    out.step(
+      'ble',
+      `BLE ${forTerminal(b.name)} ${b.address} ${b.rssi} dBm, service ${b.serviceUuid}, MTU ${b.mtu ?? '?'}, ${b.stack}`,
+    );
+  }
+  if (r.link.endpoints) {
+    out.step('endpoints', `Endpoints: ${r.link.endpoints.map((e) => forTerminal(e.name)).join(', ')}`);
+  }
   out.step('proto-ver', `proto-ver: ${forTerminal(r.protoVer.raw.replace(/\s+/g, ' '))}`);
   const parsed = [
     `version ${forTerminal(i.version ?? '?')}`,
