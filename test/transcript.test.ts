@@ -22,6 +22,7 @@ import { Session } from '../src/session/session.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { SimSecurity } from '../src/sim/options.js';
 import { ReplayDevice, type ReplayDivergence } from '../src/sim/replay.js';
+import type { ProtocommDevice } from '../src/protocol/device.js';
 import { MemoryTransport } from '../src/transport/memory.js';
 import { QUICK, QUICK_CLIENT } from './helpers/e2e.js';
 import { isCode } from './helpers/rejects.js';
@@ -184,4 +185,44 @@ describe('every recorded firmware session replays through the ReplayDevice', () 
       }
     });
   }
+});
+
+describe('a Thread run', () => {
+  test('keeps the dataset readable but its network key out, and replays', async () => {
+    const keyHex = 'fedcba9876543210fedcba9876543210';
+    const key = fromHex(keyHex);
+    const sim: SimSecurity = { version: 0 };
+    const run = async (device: ProtocommDevice, recorder?: TranscriptRecorder) => {
+      const transport = new MemoryTransport(device);
+      try {
+        return await provision({
+          ...QUICK_CLIENT,
+          transport,
+          security: { version: 0 },
+          selectThreadNetwork: (nets) =>
+            Promise.resolve({ network: nets.find((n) => n.networkName === 'ESP-Thread-Lab')! }),
+          askNetworkKey: () => Promise.resolve(key),
+          ...(recorder ? { onTrace: recorder.trace, onEvent: recorder.event } : {}),
+        });
+      } finally {
+        await transport.close();
+      }
+    };
+    const device = new SimDevice({ ...QUICK, flavour: 'netprov-thread', security: sim });
+    const recorder = new TranscriptRecorder({ toolVersion: 'test', transport: 'memory' });
+    await run(device, recorder);
+    device.stop();
+    const text = JSON.stringify(recorder.finish());
+    assert.ok(!text.includes(keyHex), 'the network key is in the transcript');
+    const set = readTranscript(text).exchanges.find((x) => x.requestDecoded?.includes('dataset'));
+    assert.ok(set?.requestRedacted);
+    assert.match(set.requestDecoded!, /5:<redacted>/);
+    assert.match(set.requestDecoded!, /2:1111111122222222/);
+    assert.equal(set.request, undefined, 'Security 0: the wire bytes are the plaintext');
+
+    const replay = new ReplayDevice(readTranscript(text), { security: sim });
+    const res = await run(replay);
+    assert.equal(res.network, 'thread');
+    assert.equal(replay.divergence, undefined);
+  });
 });
