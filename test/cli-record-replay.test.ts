@@ -4,7 +4,7 @@
  * succeeds against it, and another SSID is reported as a divergence (a JSON event and a stderr line).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -99,4 +99,18 @@ test('record a run, replay it, and see a changed request reported', async () => 
   assert.match(other.s.out(), /"event":"divergence".*"endpoint":"prov-config"/);
   assert.match(other.s.err(), /divergence from the recording at request \d+ \(prov-config\).*OtherNet/);
   assert.ok(!other.s.err().includes(PASSPHRASE) && !other.s.out().includes(PASSPHRASE));
+});
+
+test('--replay refuses options that shape a simulated device, and files that are not transcripts', async () => {
+  const file = join(dir, 'not-a-transcript.json');
+  writeFileSync(file, '{"format":"something-else","exchanges":[]}');
+  const a = io();
+  assert.equal(
+    await run(['sim', '--replay', file, '--fault', 'close:handshake1'], a.io, new AbortController().signal),
+    2,
+  );
+  assert.match(a.err(), /--fault cannot be combined/);
+  const b = io();
+  assert.equal(await run(['sim', '--replay', file], b.io, new AbortController().signal), 2);
+  assert.match(b.err(), /not a transcript/);
 });

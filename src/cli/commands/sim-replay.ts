@@ -11,6 +11,19 @@ import { EspProvError } from '../../errors.js';
 
 export async function runReplaySim(a: SimArgs & { replay: string }, ctx: CommandContext): Promise<number> {
   const out = ctx.out;
+  // The recording is the device's whole behaviour: options that shape a simulated device would be ignored.
+  const shaping = [
+    a.faults.length > 0 && '--fault',
+    a.aps !== undefined && '--aps',
+    a.answers !== undefined && '--answers',
+    a.httpStatus !== undefined && '--http-status',
+  ].filter((x): x is string => typeof x === 'string');
+  if (shaping.length > 0) {
+    throw new EspProvError(
+      'USAGE',
+      `--replay plays the recording as it is: ${shaping.join(', ')} cannot be combined with it`,
+    );
+  }
   const [{ readTranscriptFile }, { ReplayDevice }, { simSecurity }] = await Promise.all([
     import('../../diagnose/transcript-io.js'),
     import('../../sim/replay.js'),
