@@ -25,6 +25,7 @@ const RANK: Record<string, number> = {
   session: 2,
   endpoints: 3,
   provision: 4,
+  diagnose: 4.5,
   sim: 5,
   // Host-side fakes (noble bindings) for tests: they drive sim/ devices through transport/.
   testing: 5.5,

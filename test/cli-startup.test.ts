@@ -58,6 +58,7 @@ void it('the CLI entry statically loads only the option table and commander', ()
     'src/bytes.ts',
     'src/cli/commands/demo-options.ts',
     'src/cli/commands/gen-cred-options.ts',
+    'src/cli/commands/inspect-options.ts',
     'src/cli/commands/provision-options.ts',
     'src/cli/commands/qr-options.ts',
     'src/cli/commands/sim-options.ts',

@@ -55,6 +55,8 @@ async function dispatch(parsed: Exclude<ParsedCommand, { command: 'help' | 'vers
       return (await import('./commands/sim.js')).runSim(parsed.args, ctx);
     case 'demo':
       return (await import('./commands/demo.js')).runDemo(parsed.args, ctx);
+    case 'inspect':
+      return (await import('./commands/inspect.js')).runInspect(parsed.args, ctx);
   }
 }
 

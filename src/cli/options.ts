@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { EspProvError } from '../errors.js';
 import { DEMO_OPTIONS, type DemoArgs } from './commands/demo-options.js';
 import { genCredArgs, GEN_CRED_OPTIONS, type GenCredArgs } from './commands/gen-cred-options.js';
+import { INSPECT_OPTIONS, inspectArgs, type InspectArgs } from './commands/inspect-options.js';
 import { PROVISION_OPTIONS, provisionArgs, type ProvisionArgs } from './commands/provision-options.js';
 import { QR_OPTIONS, type QrArgs } from './commands/qr-options.js';
 import { SIM_OPTIONS, simArgs, type SimArgs } from './commands/sim-options.js';
@@ -17,7 +18,7 @@ import { bindOptions } from './option-table.js';
 
 export { ENV, type OutputFlags, type SecretSources } from './option-common.js';
 export { parseDataSpec, TRANSPORTS, type DataSpec, type TransportName } from './commands/provision-options.js';
-export type { DemoArgs, GenCredArgs, ProvisionArgs, QrArgs, SimArgs };
+export type { DemoArgs, GenCredArgs, InspectArgs, ProvisionArgs, QrArgs, SimArgs };
 
 export type ParsedCommand =
   | { command: 'help'; text: string }
@@ -26,7 +27,8 @@ export type ParsedCommand =
   | { command: 'gen-cred'; args: GenCredArgs }
   | { command: 'sim'; args: SimArgs }
   | { command: 'qr'; args: QrArgs }
-  | { command: 'demo'; args: DemoArgs };
+  | { command: 'demo'; args: DemoArgs }
+  | { command: 'inspect'; args: InspectArgs };
 
 /** The option name of an unknown `--name=value` or `-xVALUE`: the value may be a mistyped secret. */
 export function optionNameOnly(arg: string): string {
@@ -40,7 +42,7 @@ const commanderUnknownOption = (
   Command.prototype as unknown as { unknownOption: (this: Command, flag: string) => never }
 ).unknownOption;
 
-const COMMANDS = ['gen-cred', 'sim', 'qr', 'demo'] as const;
+const COMMANDS = ['gen-cred', 'sim', 'qr', 'demo', 'inspect'] as const;
 
 /** Levenshtein distance, for telling a misspelt command from a stray value. */
 function editDistance(a: string, b: string): number {
@@ -80,7 +82,7 @@ function definePrograms(version: string, env: Env, width: number, record: (c: Pa
   const provision = bindOptions(program, PROVISION_OPTIONS);
   program.allowExcessArguments(true).action((_o: unknown, cmd: Command) => {
     if (cmd.args.length > 0) {
-      const commands = 'commands: gen-cred, sim, qr, demo; provisioning takes options only';
+      const commands = 'commands: gen-cred, sim, qr, demo, inspect; provisioning takes options only';
       const arg = cmd.args[0]!;
       // A stray argument is often a value whose flag went missing (a passphrase): named only when it is
       // plainly a misspelt command.
@@ -117,6 +119,12 @@ function definePrograms(version: string, env: Env, width: number, record: (c: Pa
     .description('provision a built-in simulated device end to end over loopback HTTP (Security 2), no board');
   const demoValues = bindOptions(demo, DEMO_OPTIONS);
   demo.action(() => record({ command: 'demo', args: outputFlags(demoValues()) }));
+
+  const inspect = program
+    .command('inspect')
+    .description('read the device without provisioning it: proto-ver, security, handshake and scan, findings');
+  const inspectValues = bindOptions(inspect, INSPECT_OPTIONS);
+  inspect.action(() => record({ command: 'inspect', args: inspectArgs(inspectValues(), env) }));
 
   return program;
 }

@@ -173,6 +173,10 @@ export const PROVISION_OPTIONS = {
     group: CONTROL,
     parse: parseDataSpec,
   }),
+  record: text(['--record'], '<file>', {
+    help: 'write a transcript of the run (every exchange, secrets redacted; mode 0600) to file',
+    group: CONTROL,
+  }),
   ...JSON_OPTION,
   ...OUTPUT_OPTIONS,
 };
@@ -200,6 +204,7 @@ export interface ProvisionArgs extends OutputFlags {
   network: 'auto' | 'wifi' | 'thread' | 'none';
   timeoutMs: number | undefined;
   qr: string | undefined;
+  record: string | undefined;
 }
 
 /** The checks that concern several options at once, then the command's arguments. */
@@ -243,5 +248,6 @@ export function provisionArgs(o: OptionValues<typeof PROVISION_OPTIONS>, env: En
     network: o.network,
     timeoutMs: o.timeout,
     qr: o.qr,
+    record: o.record,
   };
 }

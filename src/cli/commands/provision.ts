@@ -237,7 +237,15 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
   ctx.out.context({ transport: inputs.transport });
   precheck(a, inputs, ctx);
   const answers: CustomAnswer[] = [];
-  const opened = await openTransport({ ...a, transport: inputs.transport, serviceName: inputs.serviceName }, ctx);
+  const recording =
+    a.record === undefined ? undefined : await (await import('./record.js')).startRecording(a.record, inputs.transport);
+  let failure: unknown;
+  const opened = await openTransport({ ...a, transport: inputs.transport, serviceName: inputs.serviceName }, ctx).catch(
+    async (e: unknown) => {
+      await recording?.finish(e);
+      throw e;
+    },
+  );
   try {
     const { provision } = await import('../../provision/flow.js');
     const result = await provision({
@@ -249,9 +257,13 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
       signal: ctx.signal,
       onEvent: (e) => {
         if (e.type === 'custom-data') answers.push({ endpoint: e.endpoint, response: e.response });
+        recording?.event(e);
         ctx.out.event(e);
       },
-      onTrace: (t) => ctx.out.trace(t),
+      onTrace: (t) => {
+        recording?.trace(t);
+        ctx.out.trace(t);
+      },
       wifi: {
         ssid: a.ssid,
         passphrase: inputs.passphrase,
@@ -266,7 +278,12 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
     });
     report(result, a, ctx, answers);
     return 0;
+  } catch (e) {
+    failure = e;
+    throw e;
   } finally {
     await opened.close();
+    // A failed run's transcript is the one a bug report needs most: written either way.
+    await recording?.finish(failure);
   }
 }

@@ -120,6 +120,9 @@ export const SIM_OPTIONS = {
     parse: integer('--conn-attempts', 0, 255),
   }),
   autoStop: negatable('--no-auto-stop', { help: 'keep provisioning running after success (allows --reprov)' }),
+  replay: text(['--replay'], '<file>', {
+    help: 'act as the device recorded in a transcript (--record), with the credentials given here',
+  }),
   ...JSON_OPTION,
   ...OUTPUT_OPTIONS,
 };
@@ -148,6 +151,8 @@ export interface SimArgs extends OutputFlags {
   httpStatus: string | undefined;
   connAttempts: number | undefined;
   autoStop: boolean;
+  /** `--replay`: a transcript to act out instead of simulating (sim-replay.ts). */
+  replay: string | undefined;
 }
 
 export function simArgs(o: OptionValues<typeof SIM_OPTIONS>): SimArgs {

@@ -88,6 +88,7 @@ async function loadAnswers(a: SimArgs, ctx: CommandContext): Promise<SimAnswers 
 }
 
 export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
+  if (a.replay !== undefined) return (await import('./sim-replay.js')).runReplaySim({ ...a, replay: a.replay }, ctx);
   const out = ctx.out;
   let accessPoints: SimAccessPoint[] | undefined;
   if (a.aps !== undefined) {

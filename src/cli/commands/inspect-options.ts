@@ -1,0 +1,69 @@
+/** `esp-prov inspect`: the provisioning command's device, transport and security options, plus --scan/--record. */
+import { EspProvError } from '../../errors.js';
+import {
+  JSON_OPTION,
+  OUTPUT_OPTIONS,
+  outputFlags,
+  POP,
+  SEC2_PASSWORD,
+  SEC2_USERNAME,
+  sources,
+  type Env,
+  type OutputFlags,
+  type SecretSources,
+} from '../option-common.js';
+import { negatable, text, type OptionValues } from '../option-table.js';
+import { PROVISION_OPTIONS, type TransportName } from './provision-options.js';
+
+const P = PROVISION_OPTIONS;
+
+export const INSPECT_OPTIONS = {
+  transport: P.transport,
+  serviceName: P.serviceName,
+  bleAdapter: P.bleAdapter,
+  baud: P.baud,
+  timeout: P.timeout,
+  secVer: P.secVer,
+  pop: P.pop,
+  popFile: P.popFile,
+  sec2Username: P.sec2Username,
+  sec2Pwd: P.sec2Pwd,
+  sec2PwdFile: P.sec2PwdFile,
+  scan: negatable('--no-scan', { help: 'with credentials: do not read the Wi-Fi scan list' }),
+  record: text(['--record'], '<file>', { help: 'write a transcript of the exchanges (secrets redacted; mode 0600)' }),
+  ...JSON_OPTION,
+  ...OUTPUT_OPTIONS,
+};
+
+export interface InspectArgs extends OutputFlags {
+  transport: TransportName;
+  serviceName: string | undefined;
+  bleAdapter: string;
+  baud: number;
+  timeoutMs: number | undefined;
+  secVer: 0 | 1 | 2 | undefined;
+  pop: SecretSources;
+  username: SecretSources;
+  password: SecretSources;
+  scan: boolean;
+  record: string | undefined;
+}
+
+export function inspectArgs(o: OptionValues<typeof INSPECT_OPTIONS>, env: Env): InspectArgs {
+  if (o.transport === undefined)
+    throw new EspProvError('USAGE', '--transport is required: softap, ble, console, serial or sim');
+  return {
+    ...outputFlags(o),
+    transport: o.transport,
+    serviceName: o.serviceName,
+    bleAdapter: o.bleAdapter,
+    baud: o.baud,
+    timeoutMs: o.timeout,
+    secVer: o.secVer,
+    pop: sources(POP, o.pop, o.popFile, env),
+    username: sources(SEC2_USERNAME, o.sec2Username, undefined, env),
+    password: sources(SEC2_PASSWORD, o.sec2Pwd, o.sec2PwdFile, env),
+    scan: o.scan,
+    record: o.record,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * `esp-prov inspect`: what the device is, without provisioning it (diagnose/inspect.ts). Exit 0 whenever the
+ * device answered proto-ver, whatever the findings; a handshake that fails is a finding, not an error.
+ */
+import { toHex } from '../../bytes.js';
+import type { InspectReport } from '../../diagnose/inspect.js';
+import { authModeName } from '../../endpoints/wifi-auth.js';
+import type { CommandContext } from '../context.js';
+import { displayBytes, macText, ssidText } from '../format.js';
+import { resolveSecret } from '../secrets.js';
+import { forTerminal } from '../terminal-text.js';
+import { openTransport } from '../transports.js';
+import type { InspectArgs } from './inspect-options.js';
+
+function reportJson(r: InspectReport, transport: Record<string, unknown>): Record<string, unknown> {
+  const i = r.protoVer.info;
+  return {
+    transport: {
+      ...transport,
+      ...(r.link.endpoints ? { endpoints: r.link.endpoints } : {}),
+      ...(r.link.ble ? { ble: r.link.ble } : {}),
+    },
+    protoVer: {
+      raw: r.protoVer.raw,
+      hex: r.protoVer.hex,
+      manager: i.manager,
+      version: i.version ?? null,
+      secVer: i.secVer ?? null,
+      secPatchVer: i.secPatchVer ?? null,
+      capabilities: i.capabilities,
+      apps: i.apps,
+    },
+    security: r.security
+      ? {
+          version: r.security.version,
+          source: r.security.source,
+          popRequired: r.security.popRequired,
+          patchLevel: r.security.patchLevel,
+        }
+      : null,
+    handshake: r.handshake ?? null,
+    accessPoints:
+      r.accessPoints?.map((ap) => ({
+        ssid: displayBytes(ap.ssid),
+        ssidHex: toHex(ap.ssid),
+        bssid: macText(ap.bssid),
+        channel: ap.channel,
+        rssi: ap.rssi,
+        authMode: authModeName(ap.auth),
+      })) ?? null,
+    findings: r.findings,
+  };
+}
+
+function human(r: InspectReport, where: string, ctx: CommandContext): void {
+  const out = ctx.out;
+  const i = r.protoVer.info;
+  out.step('device', `Device at ${where}`);
+  const b = r.link.ble;
+  if (b) {
+    out.step(
+      'ble',
+      `BLE ${forTerminal(b.name)} ${b.address} ${b.rssi} dBm, service ${b.serviceUuid}, MTU ${b.mtu ?? '?'}, ${b.stack}`,
+    );
+  }
+  if (r.link.endpoints) {
+    out.step('endpoints', `Endpoints: ${r.link.endpoints.map((e) => forTerminal(e.name)).join(', ')}`);
+  }
+  out.step('proto-ver', `proto-ver: ${forTerminal(r.protoVer.raw.replace(/\s+/g, ' '))}`);
+  const parsed = [
+    `version ${forTerminal(i.version ?? '?')}`,
+    `sec_ver ${i.secVer ?? 'absent'}`,
+    ...(i.secPatchVer !== undefined ? [`sec_patch_ver ${i.secPatchVer}`] : []),
+    `capabilities [${i.capabilities.map(forTerminal).join(', ')}]`,
+    ...Object.keys(i.apps).map((k) => `app ${forTerminal(k)}`),
+  ];
+  out.step('proto-ver', parsed.join(', '));
+  if (r.security) {
+    const pop = r.security.version === 1 ? (r.security.popRequired ? ', PoP required' : ', no PoP') : '';
+    const patch = r.security.version === 2 ? `, patch ${r.security.patchLevel}` : '';
+    out.step('security', `Security ${r.security.version}${pop}${patch} (from ${r.security.source})`);
+  }
+  if (r.handshake === undefined) out.step('handshake', 'Handshake not tried (no credentials given)');
+  else if (r.handshake.ok) out.step('handshake', `Handshake succeeded (Security ${r.handshake.security})`);
+  else out.step('handshake', `Handshake failed: ${r.handshake.message}`);
+  if (r.accessPoints) {
+    out.step('scan', `The device sees ${r.accessPoints.length} network(s):`);
+    for (const ap of r.accessPoints) {
+      out.step('scan', `  ${ssidText(ap.ssid)}  ch ${ap.channel}  ${ap.rssi} dBm  ${authModeName(ap.auth)}`);
+    }
+  }
+  for (const f of r.findings) out.warn(f.text);
+}
+
+export async function runInspect(a: InspectArgs, ctx: CommandContext): Promise<number> {
+  ctx.out.context({ transport: a.transport });
+  const pop = await resolveSecret(a.pop, 'the PoP', undefined, ctx.stdin);
+  const username = await resolveSecret(a.username, 'the Security 2 username', undefined, ctx.stdin);
+  const password = await resolveSecret(a.password, 'the Security 2 password', undefined, ctx.stdin);
+  for (const s of [pop, password]) ctx.redactor.add(s?.value);
+  const recording =
+    a.record === undefined ? undefined : await (await import('./record.js')).startRecording(a.record, a.transport);
+  let failure: unknown;
+  try {
+    const opened = await openTransport({ ...a, transport: a.transport, verbose: a.verbose }, ctx);
+    try {
+      const { inspectDevice } = await import('../../diagnose/inspect.js');
+      const report = await inspectDevice({
+        transport: opened.transport,
+        security: { version: a.secVer, pop: pop?.value, username: username?.value, password: password?.value },
+        signal: ctx.signal,
+        scan: a.scan,
+        ...(a.timeoutMs ? { requestTimeoutMs: a.timeoutMs } : {}),
+        onTrace: (t) => {
+          recording?.trace(t);
+          ctx.out.trace(t);
+        },
+      });
+      const cookie = (opened.transport as { cookie?: string }).cookie;
+      const transport = { kind: a.transport, address: opened.where, ...(cookie ? { cookie } : {}) };
+      if (!ctx.out.json) human(report, opened.where, ctx);
+      ctx.out.success(`Inspected ${opened.where}: ${report.findings.length} finding(s)`, {
+        inspect: reportJson(report, transport),
+      });
+      return 0;
+    } finally {
+      await opened.close();
+    }
+  } catch (e) {
+    failure = e;
+    throw e;
+  } finally {
+    await recording?.finish(failure);
+  }
+}

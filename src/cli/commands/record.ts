@@ -1,0 +1,41 @@
+/** `--record FILE` for provisioning runs: the CLI's side of diagnose/transcript.ts (file, tool version, outcome). */
+import { readFileSync } from 'node:fs';
+import { toEspProvError } from '../../errors.js';
+import type { EventSink } from '../../provision/events.js';
+import type { TraceEvent } from '../../session/session.js';
+
+export interface Recording {
+  trace(e: TraceEvent): void;
+  event: EventSink;
+  /** Writes the file; `error` is the run's failure, recorded as its outcome. */
+  finish(error?: unknown): Promise<void>;
+}
+
+function toolVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Creates the file now (mode 0600), so that a bad path fails before the device is touched. */
+export async function startRecording(path: string, transport: string): Promise<Recording> {
+  const [{ TranscriptRecorder }, { openTranscriptFile }] = await Promise.all([
+    import('../../diagnose/transcript.js'),
+    import('../../diagnose/transcript-io.js'),
+  ]);
+  const file = await openTranscriptFile(path);
+  const recorder = new TranscriptRecorder({ toolVersion: toolVersion(), transport });
+  return {
+    trace: recorder.trace,
+    event: recorder.event,
+    async finish(error) {
+      const err = error === undefined ? undefined : toEspProvError(error);
+      await file.write(recorder.finish(err ? { code: err.code, message: err.message } : undefined));
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * `esp-prov inspect` through the CLI (run() in-process) against the simulator over loopback HTTP: the report's
+ * fields in --json and human output, no configuration request on the device side, secrets absent, exit 0.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, test } from 'node:test';
+import { utf8 } from '../src/bytes.js';
+import { run, type CliIo } from '../src/cli/main.js';
+import { SimDevice } from '../src/sim/device.js';
+import { startHttpServer } from '../src/sim/http-server.js';
+import type { SimDeviceOptions } from '../src/sim/options.js';
+import { QUICK } from './helpers/e2e.js';
+
+const PASSWORD = 'insp-Password-8k2';
+const dir = mkdtempSync(join(tmpdir(), 'esp-prov-inspect-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function inspect(device: SimDeviceOptions, args: string[]) {
+  const sim = new SimDevice({ ...QUICK, ...device });
+  const endpoints: string[] = [];
+  sim.on('request', (e) => endpoints.push(e.endpoint));
+  const server = await startHttpServer(sim, { tagSockets: device.security?.version !== 0 });
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    stdin: Readable.from([]),
+    env: {},
+  };
+  try {
+    const argv = ['inspect', '--transport', 'softap', '--service_name', `127.0.0.1:${server.port}`, ...args];
+    const code = await run(argv, io, new AbortController().signal);
+    return { code, stdout, stderr, endpoints };
+  } finally {
+    await server.close();
+    sim.stop();
+  }
+}
+
+const SEC2: SimDeviceOptions = { security: { version: 2, username: utf8('lab'), password: utf8(PASSWORD) } };
+
+test('--json: one final object with proto-ver, security, handshake, scan list and the session cookie', async () => {
+  const file = join(dir, 'inspect.json');
+  const r = await inspect(SEC2, ['--sec2_username', 'lab', '--sec2_pwd', PASSWORD, '--json', '--record', file]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal(last['ok'], true);
+  const i = last['inspect'];
+  assert.equal(i.protoVer.secVer, 2);
+  assert.equal(i.security.version, 2);
+  assert.equal(i.handshake.ok, true);
+  assert.ok(i.accessPoints.length > 0);
+  assert.match(i.transport.cookie, /^session=\d+$/);
+  assert.deepEqual(i.findings, []);
+  assert.ok(!r.endpoints.includes('prov-config') && !r.endpoints.includes('prov-ctrl'), r.endpoints.join(' '));
+  assert.ok(!r.stdout.includes(PASSWORD) && !r.stderr.includes(PASSWORD));
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.ok(!readFileSync(file, 'utf8').includes(PASSWORD));
+});
+
+test('human output: findings for a device without PoP; exit 0 though the handshake is not tried', async () => {
+  const r = await inspect({ security: { version: 1 } }, []);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Security 1, no PoP/);
+  assert.match(r.stderr, /anyone in range can provision/);
+  assert.deepEqual(
+    r.endpoints.filter((e) => e === 'prov-config'),
+    [],
+  );
+});
+
+test('a wrong password is a finding, not a failure', async () => {
+  const r = await inspect(SEC2, ['--sec2_username', 'lab', '--sec2_pwd', 'nope-wrong', '--json']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /"id":"handshake-failed"/);
+});

@@ -1,0 +1,116 @@
+/**
+ * `--record` and `sim --replay` through the CLI (run() in-process, real loopback HTTP): the transcript of a
+ * real run holds none of the secrets given and has mode 0600; `sim --replay` serves it, the same command line
+ * succeeds against it, and another SSID is reported as a divergence (a JSON event and a stderr line).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, test } from 'node:test';
+import { toHex, utf8 } from '../src/bytes.js';
+import { run, type CliIo } from '../src/cli/main.js';
+import { SimDevice } from '../src/sim/device.js';
+import { startHttpServer } from '../src/sim/http-server.js';
+import { QUICK } from './helpers/e2e.js';
+
+const PASSWORD = 'rec-Password-31x';
+// The default access point HomeNetwork's passphrase (sim/default-aps.ts).
+const PASSPHRASE = 'correct-horse-battery';
+const dir = mkdtempSync(join(tmpdir(), 'esp-prov-record-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function io(): { io: CliIo; out: () => string; err: () => string } {
+  let stdout = '';
+  let stderr = '';
+  return {
+    io: {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      stdin: Readable.from([]),
+      env: {},
+    },
+    out: () => stdout,
+    err: () => stderr,
+  };
+}
+
+function provisionArgs(where: string, ssid: string, extra: string[] = []): string[] {
+  return [
+    ...['--transport', 'softap', '--service_name', where, '--sec_ver', '2', '--sec2_username', 'lab'],
+    ...['--sec2_pwd', PASSWORD, '--ssid', ssid, '--passphrase', PASSPHRASE, '--custom_data', 'hi', '--json'],
+    ...extra,
+  ];
+}
+
+/** Starts `sim --replay` in-process; resolves with its address once it printed its ready line. */
+async function replaySim(file: string) {
+  const stop = new AbortController();
+  const s = io();
+  const args = ['sim', '--replay', file, '--listen', '127.0.0.1:0', '--sec', '2'];
+  const exit = run([...args, '--sec2-username', 'lab', '--sec2-password', PASSWORD, '--json'], s.io, stop.signal);
+  const deadline = Date.now() + 5000;
+  let ready: { host: string; port: number } | undefined;
+  while (!ready) {
+    assert.ok(Date.now() < deadline, `no ready line: ${s.out()} ${s.err()}`);
+    await new Promise((r) => setImmediate(r));
+    const line = s.out().split('\n')[0];
+    if (line) ready = JSON.parse(line) as { host: string; port: number };
+  }
+  return { where: `${ready.host}:${ready.port}`, s, stop: async () => (stop.abort(), exit) };
+}
+
+test('record a run, replay it, and see a changed request reported', async () => {
+  const device = new SimDevice({
+    ...QUICK,
+    security: { version: 2, username: utf8('lab'), password: utf8(PASSWORD) },
+  });
+  const server = await startHttpServer(device, { tagSockets: true });
+  const file = join(dir, 'run.json');
+  const rec = io();
+  const code = await run(
+    provisionArgs(`127.0.0.1:${server.port}`, 'HomeNetwork', ['--record', file]),
+    rec.io,
+    new AbortController().signal,
+  );
+  await server.close();
+  device.stop();
+  assert.equal(code, 0, rec.err() + rec.out());
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  const text = readFileSync(file, 'utf8');
+  for (const secret of [PASSWORD, PASSPHRASE]) {
+    assert.ok(!text.includes(secret) && !text.includes(toHex(utf8(secret))), `${secret} in the transcript`);
+  }
+  const json = JSON.parse(text) as { transport: string; outcome: { ok: boolean }; tool: { name: string } };
+  assert.equal(json.transport, 'softap');
+  assert.deepEqual(json.outcome, { ok: true });
+
+  const same = await replaySim(file);
+  const ok = io();
+  assert.equal(await run(provisionArgs(same.where, 'HomeNetwork'), ok.io, new AbortController().signal), 0, ok.out());
+  assert.equal(await same.stop(), 0);
+  assert.match(same.s.out(), /"event":"replayed"/);
+
+  const other = await replaySim(file);
+  const bad = io();
+  assert.notEqual(await run(provisionArgs(other.where, 'OtherNet'), bad.io, new AbortController().signal), 0);
+  assert.equal(await other.stop(), 1);
+  assert.match(other.s.out(), /"event":"divergence".*"endpoint":"prov-config"/);
+  assert.match(other.s.err(), /divergence from the recording at request \d+ \(prov-config\).*OtherNet/);
+  assert.ok(!other.s.err().includes(PASSPHRASE) && !other.s.out().includes(PASSPHRASE));
+});
+
+test('--replay refuses options that shape a simulated device, and files that are not transcripts', async () => {
+  const file = join(dir, 'not-a-transcript.json');
+  writeFileSync(file, '{"format":"something-else","exchanges":[]}');
+  const a = io();
+  assert.equal(
+    await run(['sim', '--replay', file, '--fault', 'close:handshake1'], a.io, new AbortController().signal),
+    2,
+  );
+  assert.match(a.err(), /--fault cannot be combined/);
+  const b = io();
+  assert.equal(await run(['sim', '--replay', file], b.io, new AbortController().signal), 2);
+  assert.match(b.err(), /not a transcript/);
+});
