@@ -26,6 +26,8 @@ const RANK: Record<string, number> = {
   endpoints: 3,
   provision: 4,
   sim: 5,
+  // Many boards at once: schedules, retries, records and reports provision/ runs; the CLI's batch command sits on it.
+  batch: 5,
   // Host-side fakes (noble bindings) for tests: they drive sim/ devices through transport/.
   testing: 5.5,
   cli: 6,
