@@ -25,10 +25,13 @@ const WIFI = { ssid: utf8('HomeNetwork'), passphrase: utf8('correct-horse-batter
 class Rack {
   open = 0;
   peak = 0;
+  /** Sessions open at once per transport label, and the most seen. */
+  openBy = new Map<string, number>();
+  peakBy = new Map<string, number>();
   readonly clock = new ManualClock(Date.UTC(2026, 0, 1));
   #session = 1;
 
-  board(id: string, sim: SimDeviceOptions = {}, options: Board['options'] = {}): Board {
+  board(id: string, sim: SimDeviceOptions = {}, options: Board['options'] = {}, transport = 'memory'): Board {
     const device = new SimDevice({
       security: { version: 1, pop: utf8('pop-' + id) },
       ...FAST,
@@ -40,10 +43,14 @@ class Rack {
       openSession: (s) => {
         this.open++;
         this.peak = Math.max(this.peak, this.open);
+        const n = (this.openBy.get(transport) ?? 0) + 1;
+        this.openBy.set(transport, n);
+        this.peakBy.set(transport, Math.max(n, this.peakBy.get(transport) ?? 0));
         device.openSession(s);
       },
       closeSession: (s) => {
         this.open--;
+        this.openBy.set(transport, this.openBy.get(transport)! - 1);
         device.closeSession(s);
       },
       handle: (e, s, d, signal) => device.handle(e, s, d, signal),
@@ -51,7 +58,7 @@ class Rack {
     return {
       id,
       device: `sim/${id}`,
-      transport: 'memory',
+      transport,
       connect: () => Promise.resolve(new MemoryTransport(counted, { sessionId: this.#session++, clock: this.clock })),
       options: {
         security: { pop: 'pop-' + id },
@@ -89,6 +96,21 @@ describe('provisionMany', () => {
     assert.ok(Date.parse(r.endedAt) >= Date.parse(r.startedAt));
     assert.equal(events.filter((e) => e.type === 'board-end').length, 7);
     assert.ok(events.every((e) => typeof e.board === 'string'));
+  });
+
+  it('keeps a transport under its own ceiling while the others use the rest', async () => {
+    const rack = new Rack();
+    const boards = ['ble', 'softap', 'ble', 'softap', 'ble', 'softap', 'softap'].map((t, i) =>
+      rack.board(`${t}${i}`, {}, {}, t),
+    );
+    const results = await settle(
+      rack.clock,
+      provisionMany(boards, { concurrency: 4, perTransport: { ble: 1 }, clock: rack.clock }),
+    );
+    assert.ok(results.every((r) => r.outcome === 'provisioned'));
+    assert.equal(rack.peakBy.get('ble'), 1, 'one BLE board at a time');
+    assert.ok(rack.peakBy.get('softap')! >= 2, 'SoftAP boards ran side by side');
+    assert.ok(rack.peak <= 4);
   });
 
   it('retries a lost link, never a refused PoP or a wrong passphrase; others carry on', async () => {

@@ -16,6 +16,11 @@ import type { BatchEvent, Board, BoardResult, PhaseTimes } from './types.js';
 export interface BatchOptions {
   /** Boards in flight at once (default 1). */
   concurrency?: number;
+  /**
+   * Ceilings per `board.transport` below `concurrency`, e.g. `{ ble: 2 }`: BLE boards share one adapter, whose
+   * stack handles few connections at once, while SoftAP addresses and serial ports are independent.
+   */
+  perTransport?: Readonly<Record<string, number>>;
   /** Extra attempts per board for retryable failures (default 0). */
   retries?: number;
   signal?: AbortSignal;
@@ -183,6 +188,30 @@ function device(timer: PhaseTimer): Pick<BoardResult, 'protoVer' | 'capabilities
   };
 }
 
+/** A counting semaphore: at most `limit` holders at once, the others wait in arrival order. */
+class Gate {
+  #free: number;
+  #waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+
+  enter(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  leave(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
+
 /** A board that never started because the batch was stopped first. */
 function notStarted(board: Board, clock: Clock): BoardResult {
   const now = iso(clock);
@@ -215,12 +244,25 @@ export async function provisionMany(boards: readonly Board[], options: BatchOpti
   const o = { ...options, retries, clock, signal };
   const results: BoardResult[] = new Array<BoardResult>(boards.length);
   let next = 0;
+  const gates = new Map<string, Gate>();
+  for (const [transport, n] of Object.entries(options.perTransport ?? {})) {
+    if (!Number.isInteger(n) || n < 1) throw new EspProvError('USAGE', `the ${transport} ceiling must be 1 or more`);
+    gates.set(transport, new Gate(n));
+  }
   const worker = async (): Promise<void> => {
     for (;;) {
       const i = next++;
       const board = boards[i];
       if (board === undefined) return;
-      const result = signal.aborted ? notStarted(board, clock) : await runBoard(board, o);
+      // Boards start in manifest order; one waiting for its transport's ceiling holds its slot meanwhile.
+      const gate = gates.get(board.transport);
+      await gate?.enter();
+      let result: BoardResult;
+      try {
+        result = signal.aborted ? notStarted(board, clock) : await runBoard(board, o);
+      } finally {
+        gate?.leave();
+      }
       results[i] = result;
       await options.journal?.record(result);
       options.onEvent?.({ type: 'board-end', board: board.id, result });

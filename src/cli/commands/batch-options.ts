@@ -26,6 +26,12 @@ export const BATCH_OPTIONS = {
     parse: integer('--concurrency', 1, 1024),
     default: 4,
   }),
+  bleConcurrency: parsed(['--ble-concurrency'], '<n>', {
+    help: 'BLE boards at once, within --concurrency: they share one adapter',
+    group: BATCH,
+    parse: integer('--ble-concurrency', 1, 16),
+    default: 1,
+  }),
   retries: parsed(['--retries'], '<n>', {
     help: 'extra attempts per board after a timeout, a lost link or a corrupted answer (never a wrong secret)',
     group: BATCH,
@@ -55,6 +61,7 @@ export const BATCH_OPTIONS = {
 export interface BatchArgs extends OutputFlags {
   manifest: string;
   concurrency: number;
+  bleConcurrency: number;
   retries: number;
   journal: string | undefined;
   resume: boolean;

@@ -95,6 +95,9 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
   try {
     ran = await provisionMany(todo, {
       concurrency: a.concurrency,
+      // Each BLE board opens its own noble instance on the one adapter, scanning then connecting: concurrent
+      // scans and connections on one HCI device interfere, so BLE boards go one at a time unless told otherwise.
+      perTransport: { ble: a.bleConcurrency },
       retries: a.retries,
       signal: ctx.signal,
       onEvent,
