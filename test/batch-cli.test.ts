@@ -149,6 +149,28 @@ describe('esp-prov batch', () => {
     assert.ok(!s.out().includes('wrong-Password-123') && !s.err().includes('wrong-Password-123'));
   });
 
+  it('Ctrl-C starts no new board, still writes the journal and the reports, and exits 130', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
+    const { manifest } = await fleet(3, dir);
+    const stop = new AbortController();
+    const s = io();
+    s.onLine((l) => {
+      if (/"event":"board-end"/.test(l)) stop.abort();
+    });
+    const journal = join(dir, 'j.ndjson');
+    const argv = ['batch', manifest, '--json', '--concurrency', '1', '--journal', journal];
+    const code = await run([...argv, '--report', `junit:${join(dir, 'r.xml')}`], s.io, stop.signal);
+    assert.equal(code, 130);
+    const last = JSON.parse(s.out().trim().split('\n').at(-1)!) as Record<string, unknown>;
+    assert.deepEqual(last['summary'], { total: 3, provisioned: 1, failed: 0, cancelled: 2, skipped: 0 });
+    assert.equal(readFileSync(journal, 'utf8').trim().split('\n').length, 3);
+    const cases = parseXml(readFileSync(join(dir, 'r.xml'), 'utf8')).children[0]!.children;
+    assert.deepEqual(
+      cases.map((c) => c.children.map((k) => k.name).join(' ')),
+      ['system-out', 'skipped system-out', 'skipped system-out'],
+    );
+  });
+
   it('a batch killed with SIGKILL keeps its recorded outcomes; --resume skips them and finishes the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
     const { manifest } = await fleet(3, dir);

@@ -107,10 +107,10 @@ export async function runSimFleet(a: SimArgs, ctx: CommandContext): Promise<numb
     else {
       const first = addresses[0]!;
       const last = addresses[addresses.length - 1]!;
-      out.step(
-        'ready',
-        `${count} simulated devices ready on ${first.host}:${first.port}…${last.port} (Security ${a.sec})`,
-      );
+      // Port 0 gives whatever ports were free: a range only when they are consecutive.
+      const consecutive = addresses.every((d, k) => d.port === first.port + k);
+      const ports = consecutive ? `ports ${first.port}–${last.port}` : `${count} free ports`;
+      out.step('ready', `${count} simulated devices ready on ${first.host}, ${ports} (Security ${a.sec})`);
       if (a.manifestOut !== undefined) out.step('ready', `Provision them with:\n    esp-prov batch ${a.manifestOut}`);
       out.step('ready', 'Ctrl-C to stop.');
     }
