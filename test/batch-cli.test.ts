@@ -29,7 +29,12 @@ after(async () => {
   await Promise.all(fleets);
 });
 
-function io(): { io: CliIo; out: () => string; err: () => string; onLine: (f: (l: string) => void) => void } {
+function io(env: Record<string, string> = {}): {
+  io: CliIo;
+  out: () => string;
+  err: () => string;
+  onLine: (f: (l: string) => void) => void;
+} {
   let out = '';
   let err = '';
   const listeners: ((l: string) => void)[] = [];
@@ -43,7 +48,7 @@ function io(): { io: CliIo; out: () => string; err: () => string; onLine: (f: (l
       },
       stderr: { write: (s: string) => (err += s) },
       stdin: Readable.from([]),
-      env: {},
+      env,
     },
     out: () => out,
     err: () => err,
@@ -121,6 +126,33 @@ describe('esp-prov batch', () => {
       csv: readFileSync(f('r.csv'), 'utf8'),
       json: readFileSync(f('r.json'), 'utf8'),
     });
+  });
+
+  it('secrets from env: and file: cells (relative to the manifest) and the environment; --ssid for rows without one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
+    const { manifest, passwords } = await fleet(2, dir);
+    const rows = parseCsv(readFileSync(manifest, 'utf8'));
+    const device = (i: number): string => rows[i]!.fields[1]!;
+    writeFileSync(join(dir, 'pw2.txt'), `${passwords[1]}\n`);
+    const rack = join(dir, 'by-reference.csv');
+    writeFileSync(
+      rack,
+      `id,device,sec2_username,sec2_password\none,${device(1)},prov-sim-1,env:PW_ONE\ntwo,${device(2)},prov-sim-2,file:pw2.txt\n`,
+    );
+    const s = io({ PW_ONE: passwords[0]!, ESP_PROV_PASSPHRASE: PASSPHRASE });
+    const code = await run(
+      ['batch', rack, '--ssid', 'HomeNetwork', '--concurrency', '2'],
+      s.io,
+      new AbortController().signal,
+    );
+    assert.equal(code, 0, s.out() + s.err());
+    assert.match(s.out(), /provisioned +one /);
+    assert.match(s.out(), /provisioned +two /);
+    const missing = io({ ESP_PROV_PASSPHRASE: PASSPHRASE });
+    const code2 = await run(['batch', rack, '--ssid', 'HomeNetwork'], missing.io, new AbortController().signal);
+    assert.equal(code2, 2);
+    assert.match(missing.err(), /by-reference\.csv:2: sec2_password: the environment variable PW_ONE is not set/);
+    assert.equal(missing.out(), '', 'no board was touched');
   });
 
   it('a wrong password fails that board alone: exit 16, one line per board, JUnit names the code', async () => {

@@ -48,6 +48,7 @@ export function toBoards(
   secrets: Map<string, Partial<Record<SecretColumn, string>>>,
   ctx: CommandContext,
   timeoutMs: number | undefined,
+  fallbackSsid?: string,
 ): Board[] {
   const env = ctx.io.env;
   const fromEnv = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
@@ -58,8 +59,9 @@ export function toBoards(
     const password = s.sec2_password ?? fromEnv(ENV.password);
     const passphrase = s.passphrase ?? fromEnv(ENV.passphrase);
     for (const v of [pop, password, passphrase, s.thread_dataset]) ctx.redactor.add(v);
-    if (row.ssid === undefined && s.thread_dataset === undefined) {
-      throw new EspProvError('USAGE', `${row.where}: no ssid and no thread_dataset: nothing to provision`);
+    const ssid = row.ssid ?? fallbackSsid;
+    if (ssid === undefined && s.thread_dataset === undefined) {
+      throw new EspProvError('USAGE', `${row.where}: no ssid (nor --ssid) and no thread_dataset: nothing to provision`);
     }
     const transport = row.transport ?? inferTransport(row.device);
     return {
@@ -77,7 +79,7 @@ export function toBoards(
           ? { network: 'thread' as const, thread: { dataset: fromHex(s.thread_dataset) } }
           : {
               network: 'wifi' as const,
-              wifi: { ssid: utf8(row.ssid!), passphrase: passphrase === undefined ? undefined : utf8(passphrase) },
+              wifi: { ssid: utf8(ssid!), passphrase: passphrase === undefined ? undefined : utf8(passphrase) },
             }),
         ...(row.custom_data !== undefined
           ? { custom: [{ endpoint: 'custom-data', data: utf8(row.custom_data) }] }

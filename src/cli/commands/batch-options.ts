@@ -49,6 +49,10 @@ export const BATCH_OPTIONS = {
     group: BATCH,
     parse: reportSpec,
   }),
+  ssid: text(['--ssid'], '<ssid>', {
+    help: 'the network for boards whose row has no ssid (their passphrase: ESP_PROV_PASSPHRASE or the row)',
+    group: BATCH,
+  }),
   timeoutMs: parsed(['--timeout'], '<seconds>', {
     help: 'per-request deadline on each board',
     group: BATCH,
@@ -68,6 +72,7 @@ export interface BatchArgs extends OutputFlags {
   force: boolean;
   reports: { kind: BatchReportKind; path: string }[];
   timeoutMs: number | undefined;
+  ssid: string | undefined;
 }
 
 export function batchArgs(manifest: string, o: OptionValues<typeof BATCH_OPTIONS>): BatchArgs {

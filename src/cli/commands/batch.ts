@@ -30,7 +30,7 @@ async function loadBoards(a: BatchArgs, ctx: CommandContext): Promise<Board[]> {
     readFile: async (p) =>
       valueText(await readInputFile(isAbsolute(p) ? p : resolve(base, p), { ...read, what: p, kind: 'secret' }), p),
   });
-  return toBoards(rows, secrets, ctx, a.timeoutMs);
+  return toBoards(rows, secrets, ctx, a.timeoutMs, a.ssid);
 }
 
 function skipped(b: Board): BoardResult {
