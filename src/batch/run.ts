@@ -4,6 +4,7 @@
  * `signal` aborts, no new board (or retry) starts; boards in flight see the same signal and end CANCELLED
  * through the flow's own clean abort. Every board gets exactly one result, in manifest order.
  */
+import { setMaxListeners } from 'node:events';
 import { toHex } from '../bytes.js';
 import { EspProvError, toEspProvError } from '../errors.js';
 import type { ProvisionEvent } from '../provision/events.js';
@@ -240,7 +241,15 @@ export async function provisionMany(boards: readonly Board[], options: BatchOpti
     ids.add(b.id);
   }
   const clock = options.clock ?? realClock;
-  const signal = options.signal ?? new AbortController().signal;
+  // Every board in flight listens to the stop signal (its requests, its waits): one internal signal carries
+  // them, sized for the batch, so the caller's signal gets one listener and Node no warning about a leak.
+  const stop = new AbortController();
+  setMaxListeners(16 * concurrency + 16, stop.signal);
+  const outer = options.signal;
+  const forward = (): void => stop.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  const signal = stop.signal;
   const o = { ...options, retries, clock, signal };
   const results: BoardResult[] = new Array<BoardResult>(boards.length);
   let next = 0;
@@ -268,6 +277,10 @@ export async function provisionMany(boards: readonly Board[], options: BatchOpti
       options.onEvent?.({ type: 'board-end', board: board.id, result });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, boards.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, boards.length) }, worker));
+  } finally {
+    outer?.removeEventListener('abort', forward);
+  }
   return results;
 }
