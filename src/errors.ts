@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'WIFI_FAILED', // any other Wi-Fi connection failure
   'THREAD_DATASET_INVALID', // the device could not parse the Thread dataset
   'THREAD_NOT_FOUND', // the device could not attach to the Thread network
+  'BATCH_PARTIAL', // a batch ran, and some of its boards were not provisioned (each board's own code is in its result)
   'APPLIED_UNCONFIRMED', // the credentials were applied, but the device's outcome could not be read: it may have joined
   'INTERNAL', // a bug in esp-prov
 ] as const;
@@ -52,7 +53,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   WIFI_FAILED: 13,
   THREAD_DATASET_INVALID: 14,
   THREAD_NOT_FOUND: 15,
-  // 16 is kept for a batch in which some boards failed.
+  BATCH_PARTIAL: 16,
   APPLIED_UNCONFIRMED: 17,
   INTERNAL: 1,
 };

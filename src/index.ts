@@ -80,3 +80,12 @@ export type { ProvisionEvent } from './provision/events.js';
 export { provision, type ProvisionOptions, type ProvisionResult } from './provision/flow.js';
 export { provisionWifi, retryWifi, waitForWifi, type WifiConnected } from './provision/wifi.js';
 export { provisionThread, type ThreadAttached } from './provision/thread.js';
+
+// Many boards at once
+export { provisionMany, type BatchOptions } from './batch/run.js';
+export type { BatchEvent, BatchSummary, Board, BoardOptions, BoardResult, Outcome, PhaseTimes } from './batch/types.js';
+export { summarize } from './batch/types.js';
+export { parseManifest, resolveCells, type ManifestRow } from './batch/manifest.js';
+export { Journal, readJournal, provisionedBefore } from './batch/journal.js';
+export { csvReport, jsonReport, junitReport } from './batch/report.js';
+export { isRetryable } from './batch/retry.js';

@@ -27,6 +27,8 @@ const RANK: Record<string, number> = {
   provision: 4,
   diagnose: 4.5,
   sim: 5,
+  // Many boards at once: schedules, retries, records and reports provision/ runs; the CLI's batch command sits on it.
+  batch: 5,
   // Host-side fakes (noble bindings) for tests: they drive sim/ devices through transport/.
   testing: 5.5,
   cli: 6,

@@ -56,6 +56,7 @@ void it('the CLI entry statically loads only the option table and commander', ()
   // The option tables (commands/*-options.ts) load up front; the command handlers beside them do not.
   assert.deepEqual(rel, [
     'src/bytes.ts',
+    'src/cli/commands/batch-options.ts',
     'src/cli/commands/demo-options.ts',
     'src/cli/commands/gen-cred-options.ts',
     'src/cli/commands/inspect-options.ts',

@@ -115,6 +115,8 @@ export function hintsFor(err: EspProvError, transport: string | undefined): stri
       return ['check --dataset_tlvs (hex of the active operational dataset, e.g. from `ot-ctl dataset active -x`)'];
     case 'THREAD_NOT_FOUND':
       return ['check the network key and channel, and that a Thread border router is up nearby'];
+    case 'BATCH_PARTIAL':
+      return ['each failed board names its own code; --resume --journal FILE runs only the boards not yet provisioned'];
     case 'APPLIED_UNCONFIRMED':
       return [
         'the device has the credentials: check whether it joined (its log, your router) before provisioning again',

@@ -52,11 +52,15 @@ async function dispatch(parsed: Exclude<ParsedCommand, { command: 'help' | 'vers
     case 'qr':
       return (await import('./commands/qr.js')).runQr(parsed.args, ctx);
     case 'sim':
+      if (parsed.args.count !== undefined)
+        return (await import('./commands/sim-fleet.js')).runSimFleet(parsed.args, ctx);
       return (await import('./commands/sim.js')).runSim(parsed.args, ctx);
     case 'demo':
       return (await import('./commands/demo.js')).runDemo(parsed.args, ctx);
     case 'inspect':
       return (await import('./commands/inspect.js')).runInspect(parsed.args, ctx);
+    case 'batch':
+      return (await import('./commands/batch.js')).runBatch(parsed.args, ctx);
   }
 }
 

@@ -28,6 +28,7 @@ const CODE_LABELS: Readonly<Record<ErrorCode, string>> = {
   WIFI_FAILED: 'other Wi-Fi failure',
   THREAD_DATASET_INVALID: 'bad Thread dataset',
   THREAD_NOT_FOUND: 'Thread network not found',
+  BATCH_PARTIAL: 'batch: some boards were not provisioned',
   APPLIED_UNCONFIRMED: 'credentials applied, outcome unknown',
   INTERNAL: 'internal error, a bug',
 };

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EspProvError } from '../errors.js';
+import { BATCH_OPTIONS, batchArgs, type BatchArgs } from './commands/batch-options.js';
 import { DEMO_OPTIONS, type DemoArgs } from './commands/demo-options.js';
 import { genCredArgs, GEN_CRED_OPTIONS, type GenCredArgs } from './commands/gen-cred-options.js';
 import { INSPECT_OPTIONS, inspectArgs, type InspectArgs } from './commands/inspect-options.js';
@@ -18,7 +19,7 @@ import { bindOptions } from './option-table.js';
 
 export { ENV, type OutputFlags, type SecretSources } from './option-common.js';
 export { parseDataSpec, TRANSPORTS, type DataSpec, type TransportName } from './commands/provision-options.js';
-export type { DemoArgs, GenCredArgs, InspectArgs, ProvisionArgs, QrArgs, SimArgs };
+export type { BatchArgs, DemoArgs, GenCredArgs, InspectArgs, ProvisionArgs, QrArgs, SimArgs };
 
 export type ParsedCommand =
   | { command: 'help'; text: string }
@@ -28,7 +29,8 @@ export type ParsedCommand =
   | { command: 'sim'; args: SimArgs }
   | { command: 'qr'; args: QrArgs }
   | { command: 'demo'; args: DemoArgs }
-  | { command: 'inspect'; args: InspectArgs };
+  | { command: 'inspect'; args: InspectArgs }
+  | { command: 'batch'; args: BatchArgs };
 
 /** The option name of an unknown `--name=value` or `-xVALUE`: the value may be a mistyped secret. */
 export function optionNameOnly(arg: string): string {
@@ -42,7 +44,7 @@ const commanderUnknownOption = (
   Command.prototype as unknown as { unknownOption: (this: Command, flag: string) => never }
 ).unknownOption;
 
-const COMMANDS = ['gen-cred', 'sim', 'qr', 'demo', 'inspect'] as const;
+const COMMANDS = ['gen-cred', 'sim', 'qr', 'demo', 'inspect', 'batch'] as const;
 
 /** Levenshtein distance, for telling a misspelt command from a stray value. */
 function editDistance(a: string, b: string): number {
@@ -82,7 +84,7 @@ function definePrograms(version: string, env: Env, width: number, record: (c: Pa
   const provision = bindOptions(program, PROVISION_OPTIONS);
   program.allowExcessArguments(true).action((_o: unknown, cmd: Command) => {
     if (cmd.args.length > 0) {
-      const commands = 'commands: gen-cred, sim, qr, demo, inspect; provisioning takes options only';
+      const commands = 'commands: gen-cred, sim, qr, demo, inspect, batch; provisioning takes options only';
       const arg = cmd.args[0]!;
       // A stray argument is often a value whose flag went missing (a passphrase): named only when it is
       // plainly a misspelt command.
@@ -125,6 +127,12 @@ function definePrograms(version: string, env: Env, width: number, record: (c: Pa
     .description('read the device without provisioning it: proto-ver, security, handshake and scan, findings');
   const inspectValues = bindOptions(inspect, INSPECT_OPTIONS);
   inspect.action(() => record({ command: 'inspect', args: inspectArgs(inspectValues(), env) }));
+  const batch = program
+    .command('batch')
+    .description('provision every board of a manifest (CSV, JSON or NDJSON): concurrency, retries, journal, reports')
+    .argument('<manifest>', 'the manifest file: one board per row (columns in docs/cli.md)');
+  const batchValues = bindOptions(batch, BATCH_OPTIONS);
+  batch.action((manifest: string) => record({ command: 'batch', args: batchArgs(manifest, batchValues()) }));
 
   return program;
 }

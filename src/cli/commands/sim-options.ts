@@ -123,6 +123,17 @@ export const SIM_OPTIONS = {
   replay: text(['--replay'], '<file>', {
     help: 'act as the device recorded in a transcript (--record), with the credentials given here',
   }),
+  // A fleet for `esp-prov batch` (sim-fleet.ts).
+  count: parsed(['--count'], '<n>', {
+    help: 'softap: run N devices, each on its own port from --listen on, each with its own credentials',
+    parse: integer('--count', 1, 1000),
+  }),
+  seed: text(['--seed'], '<text>', {
+    help: 'with --count: derive every device credential from this (default: random)',
+  }),
+  manifestOut: text(['--manifest-out'], '<file>', {
+    help: 'with --count: write a batch manifest (CSV) of the devices, their credentials and network',
+  }),
   ...JSON_OPTION,
   ...OUTPUT_OPTIONS,
 };
@@ -153,11 +164,22 @@ export interface SimArgs extends OutputFlags {
   autoStop: boolean;
   /** `--replay`: a transcript to act out instead of simulating (sim-replay.ts). */
   replay: string | undefined;
+  /** `--count`: a fleet of devices (sim-fleet.ts) instead of one. */
+  count: number | undefined;
+  seed: string | undefined;
+  manifestOut: string | undefined;
 }
 
 export function simArgs(o: OptionValues<typeof SIM_OPTIONS>): SimArgs {
   if ((o.salt === undefined) !== (o.verifier === undefined)) {
     throw new EspProvError('USAGE', 'give --salt and --verifier together');
+  }
+  if (o.count === undefined && (o.seed !== undefined || o.manifestOut !== undefined)) {
+    throw new EspProvError('USAGE', '--seed and --manifest-out describe a fleet: give --count N');
+  }
+  if (o.count !== undefined && o.transport !== 'softap') throw new EspProvError('USAGE', '--count runs SoftAP devices');
+  if (o.count !== undefined && o.salt !== undefined) {
+    throw new EspProvError('USAGE', '--count derives each device its own credentials: no --salt/--verifier');
   }
   return { ...o, sec: o.sec ?? (o.transport === 'console' ? 1 : 2) };
 }

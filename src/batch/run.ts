@@ -1,0 +1,286 @@
+/**
+ * provisionMany: one `provision()` run per board, at most `concurrency` at a time, each retried on retryable
+ * failures (retry.ts) with backoff on the injected clock. One board's failure never stops the others. When
+ * `signal` aborts, no new board (or retry) starts; boards in flight see the same signal and end CANCELLED
+ * through the flow's own clean abort. Every board gets exactly one result, in manifest order.
+ */
+import { setMaxListeners } from 'node:events';
+import { toHex } from '../bytes.js';
+import { EspProvError, toEspProvError } from '../errors.js';
+import type { ProvisionEvent } from '../provision/events.js';
+import { provision, type ProvisionResult } from '../provision/flow.js';
+import { realClock, sleep, type Clock } from '../timers.js';
+import type { Transport } from '../transport/transport.js';
+import { backoffMs, isRetryable } from './retry.js';
+import type { BatchEvent, Board, BoardResult, PhaseTimes } from './types.js';
+
+export interface BatchOptions {
+  /** Boards in flight at once (default 1). */
+  concurrency?: number;
+  /**
+   * Ceilings per `board.transport` below `concurrency`, e.g. `{ ble: 2 }`: BLE boards share one adapter, whose
+   * stack handles few connections at once, while SoftAP addresses and serial ports are independent.
+   */
+  perTransport?: Readonly<Record<string, number>>;
+  /** Extra attempts per board for retryable failures (default 0). */
+  retries?: number;
+  signal?: AbortSignal;
+  onEvent?: (e: BatchEvent) => void;
+  /** Called with each board's result as it ends, before the next board of that slot starts (journal.ts). */
+  journal?: { record(result: BoardResult): Promise<void> };
+  clock?: Clock;
+  /** [0, 1) source for backoff jitter (tests pass a constant). */
+  random?: () => number;
+}
+
+/** Colon-separated hex, the way BSSIDs are written everywhere else. */
+function mac(bytes: Uint8Array): string {
+  return (toHex(bytes).match(/../g) ?? []).join(':');
+}
+
+function iso(clock: Clock): string {
+  return new Date(clock.now()).toISOString();
+}
+
+/** Phase boundaries from the flow's own events (the clock's reading when each arrived). */
+class PhaseTimer {
+  readonly phases: PhaseTimes = {};
+  protoVer: string | undefined;
+  capabilities: string[] | undefined;
+  applied = false;
+  #marks = new Map<string, number>();
+
+  constructor(
+    readonly clock: Clock,
+    readonly start: number,
+  ) {}
+
+  #span(mark: string, key: keyof PhaseTimes): void {
+    const t = this.#marks.get(mark);
+    if (t !== undefined) this.phases[key] = this.clock.now() - t;
+  }
+
+  see(e: ProvisionEvent): void {
+    const now = this.clock.now();
+    switch (e.type) {
+      case 'version':
+        this.phases.connectMs = now - this.start;
+        this.protoVer = e.info.version;
+        this.capabilities = e.info.capabilities;
+        break;
+      case 'handshake-start':
+        this.#marks.set('handshake', now);
+        break;
+      case 'session-established':
+        this.#span('handshake', 'handshakeMs');
+        break;
+      case 'scan-start':
+        this.#marks.set('scan', now);
+        break;
+      case 'scan-results':
+      case 'thread-scan-results':
+        this.#span('scan', 'scanMs');
+        break;
+      case 'config-applied':
+        this.applied = true;
+        this.#marks.set('apply', now);
+        break;
+      default:
+        break;
+    }
+  }
+
+  finish(): void {
+    if (this.applied) this.#span('apply', 'applyMs');
+  }
+}
+
+function networkFacts(r: ProvisionResult): Pick<BoardResult, 'wifi' | 'thread'> {
+  if (r.network === 'wifi') {
+    const c = r.connected;
+    return {
+      wifi: { ip: c.ip, bssid: mac(c.bssid), channel: c.channel, ssid: new TextDecoder().decode(c.ssid) },
+    };
+  }
+  if (r.network === 'thread') {
+    const a = r.attached;
+    return { thread: { panId: a.panId, extPanId: toHex(a.extPanId), channel: a.channel, name: a.name } };
+  }
+  return {};
+}
+
+async function closeQuietly(t: Transport | undefined): Promise<void> {
+  try {
+    await t?.close();
+  } catch {
+    // The attempt's outcome is already decided; a link that fails to close changes nothing about it.
+  }
+}
+
+async function runBoard(
+  board: Board,
+  o: Required<Pick<BatchOptions, 'retries'>> & BatchOptions & { clock: Clock; signal: AbortSignal },
+): Promise<BoardResult> {
+  const startedAt = iso(o.clock);
+  const base = { id: board.id, device: board.device, transport: board.transport, startedAt };
+  for (let attempt = 1; ; attempt++) {
+    o.onEvent?.({ type: 'board-start', board: board.id, attempt });
+    const timer = new PhaseTimer(o.clock, o.clock.now());
+    let transport: Transport | undefined;
+    try {
+      transport = await board.connect({ signal: o.signal });
+      const result = await provision({
+        ...board.options,
+        transport,
+        signal: o.signal,
+        clock: o.clock,
+        onEvent: (event) => {
+          timer.see(event);
+          o.onEvent?.({ type: 'board-progress', board: board.id, event });
+        },
+      });
+      timer.finish();
+      return {
+        ...base,
+        outcome: 'provisioned',
+        attempts: attempt,
+        phases: timer.phases,
+        ...networkFacts(result),
+        ...device(timer),
+        endedAt: iso(o.clock),
+      };
+    } catch (e) {
+      let err = toEspProvError(e);
+      if (o.signal.aborted && err.code !== 'CANCELLED')
+        err = new EspProvError('CANCELLED', 'interrupted', { cause: err });
+      timer.finish();
+      const again = attempt <= o.retries && !o.signal.aborted && isRetryable(err, timer.applied);
+      if (again) {
+        const delayMs = backoffMs(attempt, o.random);
+        o.onEvent?.({ type: 'board-retry', board: board.id, attempt, code: err.code, delayMs });
+        await closeQuietly(transport);
+        transport = undefined;
+        try {
+          await sleep(delayMs, o.signal, o.clock);
+          continue;
+        } catch (abort) {
+          err = toEspProvError(abort);
+        }
+      }
+      return {
+        ...base,
+        outcome: err.code === 'CANCELLED' ? 'cancelled' : 'failed',
+        error: { code: err.code, message: err.message, exitCode: err.exitCode },
+        attempts: attempt,
+        phases: timer.phases,
+        ...device(timer),
+        endedAt: iso(o.clock),
+      };
+    } finally {
+      await closeQuietly(transport);
+    }
+  }
+}
+
+function device(timer: PhaseTimer): Pick<BoardResult, 'protoVer' | 'capabilities'> {
+  return {
+    ...(timer.protoVer !== undefined ? { protoVer: timer.protoVer } : {}),
+    ...(timer.capabilities !== undefined ? { capabilities: timer.capabilities } : {}),
+  };
+}
+
+/** A counting semaphore: at most `limit` holders at once, the others wait in arrival order. */
+class Gate {
+  #free: number;
+  #waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+
+  enter(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  leave(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
+
+/** A board that never started because the batch was stopped first. */
+function notStarted(board: Board, clock: Clock): BoardResult {
+  const now = iso(clock);
+  return {
+    id: board.id,
+    device: board.device,
+    transport: board.transport,
+    outcome: 'cancelled',
+    error: { code: 'CANCELLED', message: 'not started: the batch was stopped', exitCode: 130 },
+    attempts: 0,
+    phases: {},
+    startedAt: now,
+    endedAt: now,
+  };
+}
+
+export async function provisionMany(boards: readonly Board[], options: BatchOptions = {}): Promise<BoardResult[]> {
+  const concurrency = options.concurrency ?? 1;
+  const retries = options.retries ?? 0;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new EspProvError('USAGE', 'concurrency must be 1 or more');
+  if (!Number.isInteger(retries) || retries < 0) throw new EspProvError('USAGE', 'retries must be 0 or more');
+  const ids = new Set<string>();
+  for (const b of boards) {
+    if (ids.has(b.id)) throw new EspProvError('USAGE', `two boards share the id ${JSON.stringify(b.id)}`);
+    ids.add(b.id);
+  }
+  const clock = options.clock ?? realClock;
+  // Every board in flight listens to the stop signal (its requests, its waits): one internal signal carries
+  // them, sized for the batch, so the caller's signal gets one listener and Node no warning about a leak.
+  const stop = new AbortController();
+  setMaxListeners(16 * concurrency + 16, stop.signal);
+  const outer = options.signal;
+  const forward = (): void => stop.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  const signal = stop.signal;
+  const o = { ...options, retries, clock, signal };
+  const results: BoardResult[] = new Array<BoardResult>(boards.length);
+  let next = 0;
+  const gates = new Map<string, Gate>();
+  for (const [transport, n] of Object.entries(options.perTransport ?? {})) {
+    if (!Number.isInteger(n) || n < 1) throw new EspProvError('USAGE', `the ${transport} ceiling must be 1 or more`);
+    gates.set(transport, new Gate(n));
+  }
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const i = next++;
+      const board = boards[i];
+      if (board === undefined) return;
+      // Boards start in manifest order; one waiting for its transport's ceiling holds its slot meanwhile.
+      const gate = gates.get(board.transport);
+      await gate?.enter();
+      let result: BoardResult;
+      try {
+        result = signal.aborted ? notStarted(board, clock) : await runBoard(board, o);
+      } finally {
+        gate?.leave();
+      }
+      results[i] = result;
+      await options.journal?.record(result);
+      options.onEvent?.({ type: 'board-end', board: board.id, result });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, boards.length) }, worker));
+  } finally {
+    outer?.removeEventListener('abort', forward);
+  }
+  return results;
+}

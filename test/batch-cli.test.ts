@@ -1,0 +1,268 @@
+/**
+ * `esp-prov batch` end to end against `esp-prov sim --count` fleets over loopback HTTP: the manifest the fleet
+ * writes provisions every board; a wrong password fails its board alone (exit 16, the JUnit report says which);
+ * no secret appears in stdout, stderr, the journal or any report; and a batch process killed with SIGKILL loses
+ * no recorded outcome and, resumed, never provisions a finished board again (a finished simulated device stops
+ * answering, so a second provisioning would fail the run).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseCsv } from '../src/batch/csv.js';
+import { readJournal } from '../src/batch/journal.js';
+import { run, type CliIo } from '../src/cli/main.js';
+import { EXIT_CODES } from '../src/errors.js';
+import { parseXml } from './helpers/xml.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PASSPHRASE = 'correct-horse-battery';
+const stops: AbortController[] = [];
+const fleets: Promise<number>[] = [];
+after(async () => {
+  for (const s of stops) s.abort();
+  await Promise.all(fleets);
+});
+
+function io(env: Record<string, string> = {}): {
+  io: CliIo;
+  out: () => string;
+  err: () => string;
+  onLine: (f: (l: string) => void) => void;
+} {
+  let out = '';
+  let err = '';
+  const listeners: ((l: string) => void)[] = [];
+  return {
+    io: {
+      stdout: {
+        write: (s: string) => {
+          out += s;
+          for (const l of s.split('\n').filter(Boolean)) for (const f of listeners) f(l);
+        },
+      },
+      stderr: { write: (s: string) => (err += s) },
+      stdin: Readable.from([]),
+      env,
+    },
+    out: () => out,
+    err: () => err,
+    onLine: (f) => listeners.push(f),
+  };
+}
+
+/** Starts a fleet in this process; resolves with its manifest once every device listens. */
+async function fleet(count: number, dir: string): Promise<{ manifest: string; passwords: string[] }> {
+  const manifest = join(dir, 'rack.csv');
+  const stop = new AbortController();
+  stops.push(stop);
+  const s = io();
+  const ready = new Promise<void>((res) => s.onLine((l) => /"event":"ready"/.test(l) && res()));
+  const argv = ['sim', '--count', String(count), '--fast', '--listen', '127.0.0.1:0', '--seed', dir];
+  const running = run([...argv, '--manifest-out', manifest, '--json'], s.io, stop.signal);
+  fleets.push(running);
+  await Promise.race([ready, running.then((code) => assert.fail(`sim exited ${code}: ${s.err()}`))]);
+  const rows = parseCsv(readFileSync(manifest, 'utf8'));
+  const col = rows[0]!.fields.indexOf('sec2_password');
+  return { manifest, passwords: rows.slice(1).map((r) => r.fields[col]!) };
+}
+
+function assertNoSecrets(secrets: readonly string[], artefacts: Record<string, string>): void {
+  for (const [name, text] of Object.entries(artefacts)) {
+    for (const secret of secrets) assert.ok(!text.includes(secret), `${name} holds a secret`);
+  }
+}
+
+describe('esp-prov batch', () => {
+  it('provisions a fleet from its manifest; events carry board ids; nothing secret is written anywhere', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
+    const { manifest, passwords } = await fleet(3, dir);
+    assert.equal(passwords.length, 3);
+    assert.equal(new Set(passwords).size, 3, 'each device has its own password');
+    const f = (n: string): string => join(dir, n);
+    const s = io();
+    const argv = ['batch', manifest, '--json', '--concurrency', '3', '--journal', f('j.ndjson')];
+    const reports = [
+      '--report',
+      `junit:${f('r.xml')}`,
+      '--report',
+      `csv:${f('r.csv')}`,
+      '--report',
+      `json:${f('r.json')}`,
+    ];
+    const code = await run([...argv, ...reports], s.io, new AbortController().signal);
+    assert.equal(code, 0, s.err());
+    const lines = s
+      .out()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const last = lines.pop()!;
+    assert.deepEqual(last['summary'], { total: 3, provisioned: 3, failed: 0, cancelled: 0, skipped: 0 });
+    assert.ok(
+      lines.every((l) => typeof l['board'] === 'string'),
+      'every event names its board',
+    );
+    assert.equal(lines.filter((l) => l['event'] === 'board-end').length, 3);
+    const suite = parseXml(readFileSync(f('r.xml'), 'utf8')).children[0]!;
+    assert.deepEqual(
+      suite.children.map((c) => [c.attrs['name'], c.children.some((k) => k.name === 'failure')]),
+      [
+        ['sim-1', false],
+        ['sim-2', false],
+        ['sim-3', false],
+      ],
+    );
+    assertNoSecrets([...passwords, PASSPHRASE], {
+      stdout: s.out(),
+      stderr: s.err(),
+      journal: readFileSync(f('j.ndjson'), 'utf8'),
+      junit: readFileSync(f('r.xml'), 'utf8'),
+      csv: readFileSync(f('r.csv'), 'utf8'),
+      json: readFileSync(f('r.json'), 'utf8'),
+    });
+  });
+
+  it('secrets from env: and file: cells (relative to the manifest) and the environment; --ssid for rows without one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
+    const { manifest, passwords } = await fleet(2, dir);
+    const rows = parseCsv(readFileSync(manifest, 'utf8'));
+    const device = (i: number): string => rows[i]!.fields[1]!;
+    writeFileSync(join(dir, 'pw2.txt'), `${passwords[1]}\n`);
+    const rack = join(dir, 'by-reference.csv');
+    writeFileSync(
+      rack,
+      `id,device,sec2_username,sec2_password\none,${device(1)},prov-sim-1,env:PW_ONE\ntwo,${device(2)},prov-sim-2,file:pw2.txt\n`,
+    );
+    const s = io({ PW_ONE: passwords[0]!, ESP_PROV_PASSPHRASE: PASSPHRASE });
+    const code = await run(
+      ['batch', rack, '--ssid', 'HomeNetwork', '--concurrency', '2'],
+      s.io,
+      new AbortController().signal,
+    );
+    assert.equal(code, 0, s.out() + s.err());
+    assert.match(s.out(), /provisioned +one /);
+    assert.match(s.out(), /provisioned +two /);
+    const missing = io({ ESP_PROV_PASSPHRASE: PASSPHRASE });
+    const code2 = await run(['batch', rack, '--ssid', 'HomeNetwork'], missing.io, new AbortController().signal);
+    assert.equal(code2, 2);
+    assert.match(missing.err(), /by-reference\.csv:2: sec2_password: the environment variable PW_ONE is not set/);
+    assert.equal(missing.out(), '', 'no board was touched');
+  });
+
+  it('a wrong password fails that board alone: exit 16, one line per board, JUnit names the code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
+    const { manifest, passwords } = await fleet(3, dir);
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(passwords[1]!, 'wrong-Password-123'));
+    const s = io();
+    const code = await run(
+      ['batch', manifest, '--concurrency', '2', '--retries', '3', '--report', `junit:${join(dir, 'r.xml')}`],
+      s.io,
+      new AbortController().signal,
+    );
+    assert.equal(code, EXIT_CODES.BATCH_PARTIAL);
+    assert.equal(code, 16);
+    const outLines = s.out().split('\n').filter(Boolean);
+    assert.equal(outLines.length, 3, s.out());
+    assert.match(
+      outLines.find((l) => l.includes('sim-2'))!,
+      /^failed +sim-2 +HANDSHAKE_FAILED: /,
+    );
+    assert.match(s.err(), /2 provisioned, 1 failed/);
+    const cases = parseXml(readFileSync(join(dir, 'r.xml'), 'utf8')).children[0]!.children;
+    const failure = cases[1]!.children.find((k) => k.name === 'failure')!;
+    assert.equal(failure.attrs['type'], 'HANDSHAKE_FAILED');
+    assert.match(failure.text, /^HANDSHAKE_FAILED: the device rejected/);
+    assert.ok(!s.out().includes('wrong-Password-123') && !s.err().includes('wrong-Password-123'));
+  });
+
+  it('Ctrl-C starts no new board, still writes the journal and the reports, and exits 130', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
+    const { manifest } = await fleet(3, dir);
+    const stop = new AbortController();
+    const s = io();
+    s.onLine((l) => {
+      if (/"event":"board-end"/.test(l)) stop.abort();
+    });
+    const journal = join(dir, 'j.ndjson');
+    const argv = ['batch', manifest, '--json', '--concurrency', '1', '--journal', journal];
+    const code = await run([...argv, '--report', `junit:${join(dir, 'r.xml')}`], s.io, stop.signal);
+    assert.equal(code, 130);
+    const last = JSON.parse(s.out().trim().split('\n').at(-1)!) as Record<string, unknown>;
+    assert.deepEqual(last['summary'], { total: 3, provisioned: 1, failed: 0, cancelled: 2, skipped: 0 });
+    assert.equal(readFileSync(journal, 'utf8').trim().split('\n').length, 3);
+    const cases = parseXml(readFileSync(join(dir, 'r.xml'), 'utf8')).children[0]!.children;
+    assert.deepEqual(
+      cases.map((c) => c.children.map((k) => k.name).join(' ')),
+      ['system-out', 'skipped system-out', 'skipped system-out'],
+    );
+  });
+
+  it('a batch killed with SIGKILL keeps its recorded outcomes; --resume skips them and finishes the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
+    const { manifest } = await fleet(3, dir);
+    const journal = join(dir, 'j.ndjson');
+    // --concurrency 1: sim-2 starts only after sim-1's outcome is on the disk; the kill lands during sim-2.
+    const killed = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'src/cli/main.ts'),
+        'batch',
+        manifest,
+        '--json',
+        '--journal',
+        journal,
+        '--concurrency',
+        '1',
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    const deadline = setTimeout(() => killed.kill('SIGKILL'), 60_000);
+    await new Promise<void>((res, rej) => {
+      createInterface({ input: killed.stdout }).on('line', (l) => {
+        if (/"event":"board-end"/.test(l)) {
+          killed.kill('SIGKILL');
+          res();
+        }
+      });
+      killed.on('close', () => rej(new Error('the batch ended before its first board did')));
+    });
+    const how = await new Promise<NodeJS.Signals | null>((r) => killed.on('close', (_c, sig) => r(sig)));
+    clearTimeout(deadline);
+    assert.equal(how, 'SIGKILL');
+    const before = readJournal(readFileSync(journal, 'utf8'));
+    assert.deepEqual(
+      [...before.values()].map((l) => [l.id, l.outcome]),
+      [['sim-1', 'provisioned']],
+    );
+    const s = io();
+    const code = await run(
+      ['batch', manifest, '--journal', journal, '--resume', '--json'],
+      s.io,
+      new AbortController().signal,
+    );
+    assert.equal(code, 0, s.out() + s.err());
+    const ends = s
+      .out()
+      .split('\n')
+      .filter((l) => l.includes('"board-end"'))
+      .map((l) => (JSON.parse(l) as { result: { id: string; outcome: string } }).result);
+    assert.deepEqual(ends.map((r) => [r.id, r.outcome]).sort(), [
+      ['sim-1', 'skipped'],
+      ['sim-2', 'provisioned'],
+      ['sim-3', 'provisioned'],
+    ]);
+    const lines = readFileSync(journal, 'utf8').split('\n').filter(Boolean);
+    const provisioned = lines
+      .map((l) => JSON.parse(l) as { id: string; outcome: string })
+      .filter((l) => l.outcome === 'provisioned');
+    assert.deepEqual(provisioned.map((l) => l.id).sort(), ['sim-1', 'sim-2', 'sim-3'], 'each board provisioned once');
+  });
+});
