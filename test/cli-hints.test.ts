@@ -67,3 +67,34 @@ void test('BLE unavailable: one hint line, the one the BLE loader gives for this
   });
   assert.deepEqual(hintsFor(e, 'ble'), ['turn Bluetooth on. Or provision over Wi-Fi with the softap transport.']);
 });
+
+void describe('a SoftAP device that has finished provisioning', () => {
+  const ENDED =
+    /may have finished provisioning \(a provisioned device stops its provisioning service\): reset it into provisioning mode/;
+  const refusedVersion = new EspProvError('CONNECTION_LOST', 'closed without answering', {
+    endpoint: 'proto-ver',
+    details: { refused: true },
+  });
+
+  void test('its refusal of proto-ver suggests that provisioning ended and a reset', () => {
+    const hints = hintsFor(refusedVersion, 'softap');
+    assert.match(hints[0] ?? '', ENDED);
+    assert.equal(hints.length, 2);
+  });
+
+  void test('its refusal of the first handshake step too, before the scheme advice', () => {
+    const hints = hintsFor(err('HANDSHAKE_FAILED', { step: 0, security: 2, suspects: ['scheme'] }), 'softap');
+    assert.match(hints[0] ?? '', ENDED);
+    assert.equal(hints[1], 'the scheme comes from the device’s sec_ver; --sec_ver forces another one');
+  });
+
+  void test('not for a link that failed by itself, a later step, or another transport', () => {
+    const reset = new EspProvError('CONNECTION_LOST', 'reset', { endpoint: 'proto-ver' });
+    assert.doesNotMatch(hintsFor(reset, 'softap').join('\n'), ENDED);
+    const later = new EspProvError('CONNECTION_LOST', 'x', { endpoint: 'prov-config', details: { refused: true } });
+    assert.doesNotMatch(hintsFor(later, 'softap').join('\n'), ENDED);
+    const step1 = err('HANDSHAKE_FAILED', { step: 1, security: 2, suspects: ['credentials', 'scheme'] });
+    assert.doesNotMatch(hintsFor(step1, 'softap').join('\n'), ENDED);
+    assert.doesNotMatch(hintsFor(refusedVersion, 'ble').join('\n'), ENDED);
+  });
+});

@@ -63,7 +63,6 @@ void it('the CLI entry statically loads only the option table and commander', ()
     'src/cli/commands/provision-options.ts',
     'src/cli/commands/qr-options.ts',
     'src/cli/commands/sim-options.ts',
-    'src/cli/format.ts',
     'src/cli/main.ts',
     'src/cli/option-common.ts',
     'src/cli/option-help.ts',
@@ -104,6 +103,35 @@ void it('the bin shim answers --version / -V from package.json without loading t
       timeout: 30_000,
     });
     assert.notEqual(other.status, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+void it('the bin shim prints the root help from the build snapshot without loading the CLI', () => {
+  // The shim beside a snapshot and no CLI: only the snapshot can answer.
+  const dir = mkdtempSync(join(tmpdir(), 'esp-prov-shim-'));
+  const shim = (args: string[]) =>
+    spawnSync(process.execPath, [join(dir, 'bin/esp-prov.js'), ...args], { encoding: 'utf8', timeout: 30_000 });
+  try {
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'dist/cli'), { recursive: true });
+    copyFileSync(join(ROOT, 'bin/esp-prov.js'), join(dir, 'bin/esp-prov.js'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', version: '9.8.7' }));
+    // Not a terminal here: the CLI would render at 80 columns, so the 80-column text is the one printed.
+    writeFileSync(join(dir, 'dist/cli/help.json'), JSON.stringify({ 80: 'help at 80\n', 120: 'help at 120\n' }));
+    for (const flag of ['--help', '-h']) {
+      const r = shim([flag]);
+      assert.equal(r.stderr, '');
+      assert.equal(r.stdout, 'help at 80\n');
+      assert.equal(r.status, 0);
+    }
+    // A command's help, or help with other options, is the CLI's (absent here, so it fails).
+    assert.notEqual(shim(['sim', '--help']).status, 0);
+    assert.notEqual(shim(['--help', '--json']).status, 0);
+    // Without a snapshot for the width (an older build), the CLI renders it.
+    writeFileSync(join(dir, 'dist/cli/help.json'), JSON.stringify({ 120: 'help at 120\n' }));
+    assert.notEqual(shim(['--help']).status, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -174,13 +174,3 @@ export function fitText(s: string, width: number): string {
   }
   return padText(`${out}…`, width);
 }
-
-/** Parses a duration: "10" (seconds), "1.5s", "500ms", "2m". Returns milliseconds, or undefined if invalid. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(text);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 's').toLowerCase();
-  const ms = unit === 'ms' ? n : unit === 'm' ? n * 60_000 : n * 1000;
-  return ms > 0 && Number.isFinite(ms) ? Math.round(ms) : undefined;
-}

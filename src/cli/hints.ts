@@ -42,7 +42,27 @@ function missingInput(err: EspProvError): string[] {
   return [err.details?.['askable'] === true ? `pass ${flag}, or run in a terminal to be asked` : `pass ${flag}`];
 }
 
-function handshakeFailed(err: EspProvError): string[] {
+/**
+ * A SoftAP device that has been provisioned stops its provisioning service (PROTOCOL.md §5.4) but may still
+ * answer on its address: its httpd then drops the first exchanges (proto-ver, the first handshake step)
+ * unanswered. That is the likely cause when a second client meets a refusal right at the start.
+ */
+const PROVISIONING_ENDED =
+  'the device may have finished provisioning (a provisioned device stops its provisioning service): reset it into provisioning mode';
+
+/** The device's own refusal (details.refused) of the first exchange, or of the first handshake step, on SoftAP. */
+function refusedAtStart(err: EspProvError, transport: string | undefined): boolean {
+  if (transport !== 'softap') return false;
+  if (err.code === 'HANDSHAKE_FAILED') return err.details?.['step'] === 0;
+  return err.details?.['refused'] === true && err.endpoint === 'proto-ver';
+}
+
+function handshakeFailed(err: EspProvError, transport: string | undefined): string[] {
+  const advice = handshakeAdvice(err);
+  return refusedAtStart(err, transport) ? [PROVISIONING_ENDED, ...advice] : advice;
+}
+
+function handshakeAdvice(err: EspProvError): string[] {
   const suspects = err.details?.['suspects'];
   if (!Array.isArray(suspects)) {
     return ['Security 1: check --pop; Security 2: check --sec2_username and --sec2_pwd', HANDSHAKE_ADVICE['scheme']!];
@@ -80,6 +100,7 @@ export function hintsFor(err: EspProvError, transport: string | undefined): stri
       if (transport === 'ble') return ['is the device advertising and close by? check --service_name (exact name)'];
       return ['check --service_name and that the device is in provisioning mode'];
     case 'CONNECTION_LOST':
+      if (refusedAtStart(err, transport)) return [PROVISIONING_ENDED, 'run again; -v shows the last exchange'];
       return [
         'another client may have taken the device’s only session, or provisioning already ended on the device',
         'run again; -v shows the last exchange',
@@ -93,7 +114,7 @@ export function hintsFor(err: EspProvError, transport: string | undefined): stri
     case 'UNSUPPORTED':
       return ['-v shows what the device reported'];
     case 'HANDSHAKE_FAILED':
-      return handshakeFailed(err);
+      return handshakeFailed(err, transport);
     case 'DEVICE_AUTH_FAILED':
       return ['the device does not hold the secret you gave: is it the right device, flashed with these credentials?'];
     case 'DECRYPT_FAILED':

@@ -7,7 +7,6 @@
 import { InvalidArgumentError } from 'commander';
 import { fromHex, utf8 } from '../bytes.js';
 import { EspProvError } from '../errors.js';
-import { parseDuration } from './format.js';
 import { checkArgvText } from './utf8-strict.js';
 
 /** The longest delay a Node timer keeps (ms). */
@@ -30,6 +29,19 @@ export function hexBytes(name: string) {
       throw new InvalidArgumentError(`${name} must be hex digits (an even number of them).`);
     }
   };
+}
+
+/**
+ * Parses a duration: "10" (seconds), "1.5s", "500ms", "2m". Returns milliseconds, or undefined if invalid.
+ * Here rather than in format.ts, whose text-width tables (an Intl.Segmenter) would cost `--help` ~20 ms.
+ */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 's').toLowerCase();
+  const ms = unit === 'ms' ? n : unit === 'm' ? n * 60_000 : n * 1000;
+  return ms > 0 && Number.isFinite(ms) ? Math.round(ms) : undefined;
 }
 
 /** A deadline: seconds ("30", "1.5s") or "500ms" / "2m"; at least 1 ms, at most what a timer holds. */

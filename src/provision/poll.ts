@@ -1,6 +1,9 @@
 /**
  * Polling a status endpoint until the device reports an outcome, shared by Wi-Fi and Thread.
- * The interval starts short and grows (the device acts ~1 s after Apply, §5.2) under one overall deadline.
+ * By default the interval is steady and short (STATUS_POLL_INTERVAL_MS) under one overall deadline: the device
+ * starts joining ~1 s after Apply and joins 1–5 s later (§5.2), and a status request is one small round trip on
+ * every transport, so polling every 250 ms notices the join at most ~0.25 s (plus that round trip) after it
+ * happens. A growing interval (×1.5 up to maxPollMs) is still available to callers that ask for one.
  *
  * A status request changes nothing on the device, so an answer that was lost, stale, corrupted or refused
  * with an HTTP 5xx is asked for again within the deadline. A lost or unreadable message leaves the session
@@ -14,13 +17,22 @@ import { realClock, sleep, type Clock } from '../timers.js';
 import type { Connection } from './connect.js';
 import type { EventSink } from './events.js';
 
+/**
+ * The default first delay after Apply and the steady interval after it, ms. At 4 polls a second the join is
+ * seen ≤ 0.25 s late; a longer interval costs that lag on every provisioning, a shorter one only adds requests
+ * to a device that is busy joining (a BLE round trip alone is tens of ms).
+ */
+export const STATUS_POLL_INTERVAL_MS = 250;
+
 /** Consecutive failed polls (each with its new handshake) tolerated before giving up, within the deadline. */
 export const MAX_TRANSIENT_FAILURES = 5;
 
 export interface PollOptions {
   /** Overall deadline, ms. */
   timeoutMs: number;
+  /** Delay before the first poll, ms. */
   firstPollMs: number;
+  /** Cap of the interval, which grows ×1.5 from firstPollMs (equal to it: a steady interval), ms. */
   maxPollMs: number;
   signal?: AbortSignal | undefined;
   onEvent?: EventSink | undefined;

@@ -12,7 +12,7 @@ import {
 } from '../endpoints/thread.js';
 import type { Connection } from './connect.js';
 import type { EventSink } from './events.js';
-import { pollStatus, seconds } from './poll.js';
+import { pollStatus, seconds, STATUS_POLL_INTERVAL_MS } from './poll.js';
 import type { WaitOptions } from './wifi.js';
 
 /** The device gives up attaching after 20 s (§5.9); leave room for the transport. */
@@ -63,8 +63,9 @@ export async function provisionThread(
     },
     {
       timeoutMs,
-      firstPollMs: o.firstPollMs ?? 500,
-      maxPollMs: o.maxPollMs ?? 2_000,
+      // Steady, as for Wi-Fi: an attach is seen ≤ 0.25 s late (poll.ts).
+      firstPollMs: o.firstPollMs ?? STATUS_POLL_INTERVAL_MS,
+      maxPollMs: o.maxPollMs ?? STATUS_POLL_INTERVAL_MS,
       signal: o.signal,
       onEvent: o.onEvent,
       clock: o.clock,

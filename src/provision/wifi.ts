@@ -17,20 +17,21 @@ import { scanWifi, type AccessPoint, type ScanOptions } from '../endpoints/scan.
 import type { Clock } from '../timers.js';
 import type { Connection } from './connect.js';
 import type { EventSink } from './events.js';
-import { MAX_TRANSIENT_FAILURES, pollStatus, seconds } from './poll.js';
+import { MAX_TRANSIENT_FAILURES, pollStatus, seconds, STATUS_POLL_INTERVAL_MS } from './poll.js';
 
 export { MAX_TRANSIENT_FAILURES } from './poll.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
-export const FIRST_POLL_DELAY_MS = 500;
-export const MAX_POLL_INTERVAL_MS = 2_000;
+/** A steady interval from the first poll on (poll.ts says why). */
+export const FIRST_POLL_DELAY_MS = STATUS_POLL_INTERVAL_MS;
+export const MAX_POLL_INTERVAL_MS = STATUS_POLL_INTERVAL_MS;
 
 export interface WaitOptions {
   /** Overall deadline for the device to report Connected or a final failure, ms. */
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
   onEvent?: EventSink | undefined;
-  /** First poll delay and cap of the growing interval, ms (tests use small values). */
+  /** First poll delay and cap of the interval, ms (default: steady, FIRST_POLL_DELAY_MS; tests use small values). */
   firstPollMs?: number;
   maxPollMs?: number;
   /** Time source for the deadline and the poll intervals. Default: the wall clock. */

@@ -31,6 +31,8 @@ function checkPassphrase(passphrase: Uint8Array | undefined, flagName: string): 
 interface Inputs {
   transport: ProvisionArgs['transport'];
   serviceName: string | undefined;
+  /** The access point a SoftAP QR payload names: the computer must join it first. */
+  joinAp: string | undefined;
   pop: string | undefined;
   username: string | undefined;
   password: string | undefined;
@@ -43,15 +45,11 @@ async function gatherInputs(a: ProvisionArgs, ctx: CommandContext): Promise<Inpu
   if (a.qr !== undefined) qr = parseQrPayload(a.qr === '-' ? await ctx.stdin.takeText('the QR payload', 'qr') : a.qr);
   const transport = a.transport ?? qr?.transport;
   let serviceName = a.serviceName;
-  if (serviceName === undefined && qr?.name !== undefined) {
-    // The QR name is the BLE device name; for SoftAP it is the access point to join, not an address.
-    if (transport === 'ble' || transport === 'ble-manual') serviceName = qr.name;
-    else if (transport === 'softap') {
-      ctx.out.step('qr', `Join the device's Wi-Fi access point "${qr.name}" first; the device answers at 192.168.4.1`, {
-        join: qr.name,
-      });
-    }
+  // The QR name is the BLE device name; for SoftAP it is the access point to join, not an address.
+  if (serviceName === undefined && qr?.name !== undefined && (transport === 'ble' || transport === 'ble-manual')) {
+    serviceName = qr.name;
   }
+  const joinAp = transport === 'softap' ? qr?.name : undefined;
   const sec2 = qr?.username !== undefined;
   const pop = await resolveSecret(a.pop, 'the PoP', sec2 ? undefined : qr?.pop, ctx.stdin);
   const username = await resolveSecret(a.username, 'the Security 2 username', qr?.username, ctx.stdin);
@@ -73,6 +71,7 @@ async function gatherInputs(a: ProvisionArgs, ctx: CommandContext): Promise<Inpu
   return {
     transport,
     serviceName,
+    joinAp,
     pop: pop?.value,
     username: username?.value,
     password: password?.value,
@@ -236,6 +235,21 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
   }
   ctx.out.context({ transport: inputs.transport });
   precheck(a, inputs, ctx);
+  // Only a person at a terminal can join an access point; a script fails fast with DEVICE_NOT_FOUND and a hint
+  // (told which access point when no --service_name says where the device is).
+  const waitForJoin = ctx.interactive && !a.json;
+  if (inputs.joinAp !== undefined && (waitForJoin || inputs.serviceName === undefined)) {
+    const [{ joinAccessPoint }, { parseServiceAddress, formatServiceAddress, DEFAULT_SERVICE_ADDRESS }] =
+      await Promise.all([import('./provision-join.js'), import('../../transport/http-address.js')]);
+    const address = parseServiceAddress(inputs.serviceName ?? DEFAULT_SERVICE_ADDRESS);
+    await joinAccessPoint(
+      inputs.joinAp,
+      address,
+      formatServiceAddress(address),
+      { wait: waitForJoin, timeoutMs: a.timeoutMs },
+      ctx,
+    );
+  }
   const answers: CustomAnswer[] = [];
   const recording =
     a.record === undefined ? undefined : await (await import('./record.js')).startRecording(a.record, inputs.transport);

@@ -2,9 +2,11 @@
  * `esp-prov sim`: a simulated device to provision, until Ctrl-C / SIGTERM (then exit 0). SoftAP: the simulated
  * protocomm_httpd on --listen. Console: the device console on a pseudo-terminal, for `--transport serial`.
  * With --json the first stdout line is {"event":"ready",…} and every request is one JSON line after it.
+ * Once a device has been provisioned (its provisioning service stops), a fresh one takes its place: the
+ * simulator keeps serving client after client, and says so each time ({"event":"rearmed"}).
  */
 import { toHex } from '../../bytes.js';
-import type { SimRequestEvent } from '../../sim/device.js';
+import type { SimDevice, SimRequestEvent } from '../../sim/device.js';
 import type { SimStateEvent } from '../../sim/manager.js';
 import type { SimAccessPoint } from '../../sim/access-points.js';
 import type { SimAnswers } from '../../sim/answers.js';
@@ -14,7 +16,7 @@ import { authModeName } from '../../endpoints/wifi-auth.js';
 import { displayBytes, macText, padText, ssidText } from '../format.js';
 import type { SimArgs } from './sim-options.js';
 import { forTerminal } from '../terminal-text.js';
-import { EXAMPLE_SECRET, EXAMPLE_USERNAME, FAST_TIMINGS, startSimulator } from '../simulator.js';
+import { EXAMPLE_SECRET, EXAMPLE_USERNAME, FAST_TIMINGS, simSecurity } from '../simulator.js';
 
 function stateJson(e: SimStateEvent): Record<string, unknown> {
   if (e.kind !== 'wifi') return { event: 'state', kind: e.kind, state: e.state };
@@ -120,64 +122,81 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
     ...(answers ? { answers } : {}),
     ...(a.connAttempts !== undefined ? { connAttempts: a.connAttempts } : {}),
   };
-  const common = {
-    device: behaviour,
+  const credentials = {
     sec: a.sec,
     pop: a.pop,
     username: a.username,
     password: a.password,
     salt: a.salt,
     verifier: a.verifier,
-    secPatch: a.secPatch,
-    accessPoints,
-    fast: a.fast,
-    signal: ctx.signal,
-    onRequest: log,
   };
   const show = ctx.redactor.enabled === false;
   const sec = securityText(a, show);
-  let stop: () => Promise<void>;
-  let ready: Record<string, unknown>;
-  let howTo: string;
-  if (a.transport === 'softap') {
-    const { host, port } = a.listen;
-    const sim = await startSimulator({ ...common, host, port });
-    const where = host.includes(':') ? `[${sim.host}]:${sim.port}` : `${sim.host}:${sim.port}`;
-    ready = { event: 'ready', transport: 'softap', host: sim.host, port: sim.port };
-    howTo = `esp-prov --transport softap --service_name ${where} ${sec.command}`;
+  const [{ SimDevice }, { ReplaceableDevice }, security] = await Promise.all([
+    import('../../sim/device.js'),
+    import('../../sim/replaceable-device.js'),
+    simSecurity(credentials),
+  ]);
+  const makeDevice = (): SimDevice =>
+    new SimDevice({
+      security,
+      patchLevel: a.secPatch,
+      ...(accessPoints ? { accessPoints } : {}),
+      ...(a.fast ? FAST_TIMINGS : {}),
+      ...behaviour,
+    });
+  // A provisioned device stops its provisioning service; a real one is then reset into provisioning mode. The
+  // simulator does that by itself: a fresh device with the same options takes the stopped one's place behind
+  // the server, so that the next client is served instead of meeting silence.
+  let current = makeDevice();
+  const slot = new ReplaceableDevice(current);
+  let round = 1;
+  const watch = (device: SimDevice): void => {
+    device.on('request', log);
     // Shutting down stops the device too; those last state changes are not news.
-    sim.device.on('state', (e) => {
+    device.on('state', (e) => {
       if (ctx.signal.aborted) return;
       if (out.json) out.line(stateJson(e));
       else out.step('state', `${e.kind}: ${JSON.stringify(stateJson(e)['state'])}`);
     });
-    sim.device.on('stopped', (i) => {
+    device.once('stopped', (i) => {
       if (ctx.signal.aborted) return;
-      if (out.json) out.line({ event: 'stopped', reason: i.reason });
-      else out.step('stopped', `provisioning stopped (${i.reason}); the device no longer answers`);
+      current = makeDevice();
+      watch(current);
+      slot.replace(current);
+      round++;
+      if (out.json) {
+        out.line({ event: 'stopped', reason: i.reason });
+        out.line({ event: 'rearmed', round });
+      } else {
+        const what = i.reason === 'provisioned' ? 'provisioned' : `provisioning stopped (${i.reason})`;
+        out.step('ready', `${what}; ready for the next client (a fresh device, as after a reset)`);
+      }
     });
-    stop = () => sim.close();
+  };
+  watch(current);
+  let stop: () => Promise<void>;
+  let ready: Record<string, unknown>;
+  let howTo: string;
+  if (a.transport === 'softap') {
+    const { startHttpServer } = await import('../../sim/http-server.js');
+    const server = await startHttpServer(slot, {
+      host: a.listen.host,
+      port: a.listen.port,
+      signal: ctx.signal,
+      // Security 0 has no transport-session hooks in protocomm (http-server.ts, tagSockets).
+      tagSockets: a.sec !== 0,
+    });
+    const where = server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
+    ready = { event: 'ready', transport: 'softap', host: server.host, port: server.port };
+    howTo = `esp-prov --transport softap --service_name ${where} ${sec.command}`;
+    stop = () => server.close();
   } else {
-    const [{ SimDevice }, { serveConsoleOnPty }, { simSecurity }] = await Promise.all([
-      import('../../sim/device.js'),
-      import('../../sim/console-pty.js'),
-      import('../simulator.js'),
-    ]);
-    const device = new SimDevice({
-      ...(a.fast ? FAST_TIMINGS : {}),
-      security: await simSecurity(common),
-      patchLevel: a.secPatch,
-      ...(accessPoints ? { accessPoints } : {}),
-      ...behaviour,
-    });
-    device.on('request', log);
-    const pty = await serveConsoleOnPty(device);
+    const { serveConsoleOnPty } = await import('../../sim/console-pty.js');
+    const pty = await serveConsoleOnPty(slot);
     ready = { event: 'ready', transport: 'console', path: pty.path };
     howTo = `esp-prov --transport serial --service_name ${pty.path} ${sec.command}`;
-    stop = async () => {
-      await pty.close();
-      device.stop();
-    };
+    stop = () => pty.close();
   }
   if (out.json) out.line({ ...ready, security: a.sec, ...(a.sec === 2 ? { patchLevel: a.secPatch } : {}) });
   else {
@@ -192,6 +211,7 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
     ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await stop();
+  current.stop();
   if (out.json) out.line({ event: 'exit' });
   else out.step('exit', 'Simulator stopped.');
   return 0;
