@@ -101,6 +101,8 @@ void describe('--qr with a SoftAP payload', () => {
       const out = r.stderr.text + r.stdout.text;
       assert.doesNotMatch(out, /waiting for the device/);
       assert.match(out, /is your computer joined to the device's SoftAP/);
+      // The transport came from the QR payload: the hints are SoftAP's.
+      assert.match(out, /join the device's Wi-Fi access point/);
     });
   }
 });

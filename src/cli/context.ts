@@ -30,4 +30,6 @@ export interface CommandContext {
   stdin: StdinOnce;
   /** The prompter (interactive only). */
   prompter(): Prompter;
+  /** The transport the run resolved (from --transport or a QR payload), for the failure's hints. */
+  transport?: string | undefined;
 }

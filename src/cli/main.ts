@@ -125,7 +125,7 @@ export async function run(argv: readonly string[], io: CliIo, signal: AbortSigna
     // After Ctrl-C, whatever broke first (a closed socket, a cut prompt) is the interruption.
     if (signal.aborted && err.code !== 'CANCELLED') err = new EspProvError('CANCELLED', 'interrupted', { cause: err });
     if (err.code === 'INTERNAL' && flags.verbose && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
-    const transport = parsed.command === 'provision' ? parsed.args.transport : undefined;
+    const transport = ctx.transport ?? (parsed.command === 'provision' ? parsed.args.transport : undefined);
     out.failure(err, hintsFor(err, transport));
     return err.exitCode;
   }

@@ -44,6 +44,7 @@ async function gatherInputs(a: ProvisionArgs, ctx: CommandContext): Promise<Inpu
   let qr: QrPayload | undefined;
   if (a.qr !== undefined) qr = parseQrPayload(a.qr === '-' ? await ctx.stdin.takeText('the QR payload', 'qr') : a.qr);
   const transport = a.transport ?? qr?.transport;
+  ctx.transport = transport;
   let serviceName = a.serviceName;
   // The QR name is the BLE device name; for SoftAP it is the access point to join, not an address.
   if (serviceName === undefined && qr?.name !== undefined && (transport === 'ble' || transport === 'ble-manual')) {
