@@ -20,6 +20,7 @@ import { decodeUtf8Strict } from '../src/cli/utf8-strict.js';
 import { toAccessPoint } from '../src/sim/access-points.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
+import { CLI_ENTRY } from './helpers/cli-bin.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -84,8 +85,12 @@ void describe('decodeUtf8Strict', () => {
 
 void it('argv bytes that are not UTF-8 reach Node as U+FFFD and are refused (a real process)', () => {
   // Latin-1 "Café" (0xE9): the shell passes the byte, Node's argv decoding replaces it.
-  const script = `exec "$0" --import tsx src/cli/main.ts --transport softap --ssid "$(printf 'Caf\\351')" --no-input`;
-  const r = spawnSync('sh', ['-c', script, process.execPath], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+  const script = `exec "$0" "$1" --transport softap --ssid "$(printf 'Caf\\351')" --no-input`;
+  const r = spawnSync('sh', ['-c', script, process.execPath, CLI_ENTRY], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /--ssid is not valid UTF-8[\s\S]*--ssid-hex/);
 });

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { guardStream, rawStream } from '../src/cli/streams.js';
+import { CLI_ENTRY } from './helpers/cli-bin.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEADLINE_MS = 20_000;
@@ -21,7 +22,7 @@ interface Run {
 
 /** Runs esp-prov; closes its stdout after the first line (and its stderr too after the first byte when `both`). */
 function espClosingEarly(args: string[], both = false): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1' },
   });
@@ -44,18 +45,7 @@ function espClosingEarly(args: string[], both = false): Promise<Run> {
 function sim(): Promise<{ port: number; waitConnected: Promise<void>; stop: () => Promise<number | null> }> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(ROOT, 'src/cli/main.ts'),
-      'sim',
-      '--listen',
-      '127.0.0.1:0',
-      '--sec',
-      '2',
-      '--fast',
-      '--json',
-    ],
+    [CLI_ENTRY, 'sim', '--listen', '127.0.0.1:0', '--sec', '2', '--fast', '--json'],
     { cwd: ROOT },
   );
   const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS);

@@ -1,5 +1,5 @@
 /**
- * The CLI as a real process (`node --import tsx src/cli/main.ts`): `esp-prov sim` serving a second esp-prov
+ * The CLI as a real process (`node <bundle of src/cli/main.ts>`, test/helpers/cli-bin.ts): `esp-prov sim` serving a second esp-prov
  * process over loopback HTTP, exit statuses as the shell sees them, SIGINT → clean stop (exit 130 for a run,
  * 0 for the simulator), --help / --version.
  */
@@ -13,6 +13,7 @@ import { after, describe, it } from 'node:test';
 import { toAccessPoint } from '../src/sim/access-points.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
+import { CLI_ENTRY } from './helpers/cli-bin.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEADLINE_MS = 20_000;
@@ -29,7 +30,7 @@ interface Proc {
 }
 
 function esp(args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1' },
   });

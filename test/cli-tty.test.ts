@@ -17,6 +17,7 @@ import { toAccessPoint } from '../src/sim/access-points.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
 import type { SimDeviceOptions, SimSecurity } from '../src/sim/options.js';
+import { CLI_ENTRY } from './helpers/cli-bin.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOCKET = `esp-prov-test-${process.pid}`;
@@ -69,9 +70,7 @@ class Terminal {
   ) {}
 
   static start(name: string, args: string[]): Terminal {
-    const cmd = [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args]
-      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-      .join(' ');
+    const cmd = [process.execPath, CLI_ENTRY, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
     tmux('new-session', '-d', '-s', name, '-x', '150', '-y', '50', `cd '${ROOT}' && ${cmd}; echo EXIT=$?; sleep 60`);
     // A copy of everything the pane prints, only to be told when the screen changes (see waitFor).
     const log = join(LOG_DIR, `${name}.log`);

@@ -1,5 +1,5 @@
 /**
- * The hostile-input suite's harness: the CLI as a child process (the tsx entry, as the other process tests),
+ * The hostile-input suite's harness: the CLI as a child process (helpers/cli-bin.ts, as the other process tests),
  * each run in its own empty working directory, under a deadline, optionally under /usr/bin/time for its peak
  * RSS; `esp-prov sim` children with a hostile device's answers; and the checks every row makes.
  */
@@ -10,11 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { CLI_ENTRY } from './helpers/cli-bin.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = join(ROOT, 'src/cli/main.ts');
-/** tsx by absolute URL: the children run in empty directories. */
-const TSX = import.meta.resolve('tsx');
 const TIME = '/usr/bin/time';
 export const HAVE_TIME = existsSync(TIME);
 
@@ -59,7 +57,7 @@ export function esp(args: readonly string[], o: RunOptions = {}): Promise<RunRes
   const rssFile = `${cwd}.rss`;
   const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: cwd, NO_COLOR: '1', ...o.env };
   const timed = o.rss && HAVE_TIME ? [TIME, '-f', '%M', '-o', rssFile] : [];
-  const command = [...timed, process.execPath, '--import', TSX, MAIN];
+  const command = [...timed, process.execPath, CLI_ENTRY];
   let file: string;
   let argv: string[];
   if (o.redirect !== undefined || o.rawArgs !== undefined) {
@@ -125,11 +123,10 @@ export interface Sim {
 
 /** `esp-prov sim --listen 127.0.0.1:0 --fast --json …`; resolves once it is ready. */
 export function sim(args: readonly string[]): Promise<Sim> {
-  const child = spawn(
-    process.execPath,
-    ['--import', TSX, MAIN, 'sim', '--listen', '127.0.0.1:0', '--fast', '--json', ...args],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [CLI_ENTRY, 'sim', '--listen', '127.0.0.1:0', '--fast', '--json', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   void exit.then(() => clearTimeout(timer));

@@ -44,8 +44,11 @@ const NOWHERE = [
   '--no-input',
 ];
 const MB = 1024 * 1024;
-/** A tsx child idles at ~90 MiB; reading 100 MB into memory would add 100. */
-const LARGE_RSS_KB = 160 * 1024;
+/**
+ * A child (the bundled CLI, helpers/cli-bin.ts) idles at ~55 MiB; reading 100 MB into memory would add 100.
+ * The bound leaves ~70 MiB of headroom over idle, as it did when the children ran through tsx (~90 + 70).
+ */
+const LARGE_RSS_KB = 125 * 1024;
 
 interface Row {
   name: string;

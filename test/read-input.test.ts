@@ -6,15 +6,14 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { run, type CliIo } from '../src/cli/main.js';
 import { INPUT_LIMITS, readInputFile, readStreamBounded, valueText } from '../src/cli/read-input.js';
 import { EspProvError } from '../src/errors.js';
+import { CLI_ENTRY } from './helpers/cli-bin.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIR = mkdtempSync(join(tmpdir(), 'esp-prov-read-'));
 const HAVE_MKFIFO = spawnSync('mkfifo', ['--version']).status === 0;
 
@@ -154,16 +153,7 @@ void describe('FIFOs nobody writes to', { skip: HAVE_MKFIFO ? false : 'needs mkf
 
   void it('SIGTERM ends esp-prov waiting on a FIFO (exit 130)', async () => {
     const path = fifo('sigterm');
-    const child = spawn(process.execPath, [
-      '--import',
-      'tsx',
-      join(ROOT, 'src/cli/main.ts'),
-      ...PROVISION,
-      '--pop-file',
-      path,
-      '--passphrase',
-      '',
-    ]);
+    const child = spawn(process.execPath, [CLI_ENTRY, ...PROVISION, '--pop-file', path, '--passphrase', '']);
     const exit = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     const writer = await openWriter(path);
