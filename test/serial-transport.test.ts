@@ -17,7 +17,7 @@ import {
 } from '../src/transport/serial.js';
 import { duplexPair, FakeDevice } from './helpers/console-fakes.js';
 import { rejectsWith } from './helpers/rejects.js';
-import { settle, until } from './helpers/settle.js';
+import { settle, turns, until } from './helpers/settle.js';
 import { ManualClock } from '../src/timers.js';
 
 async function overMemory(
@@ -216,6 +216,43 @@ describe('serial transport over an in-memory console', () => {
       'TRANSPORT_UNAVAILABLE',
       /npm install serialport/,
     );
+  });
+});
+
+describe('serial transport: a request given up on while the device still works on it', () => {
+  it('the next line waits for that request to end on the device (a line typed meanwhile would merge)', async () => {
+    // A scripted console: it echoes what it reads, and the test decides when it answers.
+    const [deviceEnd, hostEnd] = duplexPair();
+    let received = '';
+    deviceEnd.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.endsWith('esp-prov-sync\r')) deviceEnd.write('esp-prov-sync\r\n\n>> ');
+    });
+    deviceEnd.write('\n>> ');
+    const transport = await openSerialTransport({
+      path: 'memory',
+      sessionId: 7,
+      linkFactory: () => Promise.resolve(duplexSerialLink(hostEnd)),
+      openTimeoutMs: 1000,
+    });
+    try {
+      received = '';
+      const slow = transport.request('prov-scan', new Uint8Array([1]), { timeoutMs: 20 });
+      await until(() => received.includes('\r'), 'the slow request was typed');
+      deviceEnd.write(received.replace('\r', '\r\n')); // echo; the device is now busy with it
+      await rejectsWith(slow, 'TIMEOUT');
+      received = '';
+      const next = transport.request('proto-ver', new Uint8Array([3]));
+      await turns(20);
+      assert.equal(received, '', 'nothing typed while the device is still busy');
+      deviceEnd.write('0102\r\n\n>> '); // the late reply to the abandoned request, then the prompt
+      await until(() => received.includes('\r'), 'the next request was typed after the prompt');
+      assert.equal(received, 'proto-ver 7 03\r');
+      deviceEnd.write('proto-ver 7 03\r\n0a0b\r\n\n>> ');
+      assert.equal(toHex(await next), '0a0b', 'the late reply was not taken for this one');
+    } finally {
+      await transport.close();
+    }
   });
 });
 

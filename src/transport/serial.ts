@@ -75,6 +75,13 @@ export class SerialTransport extends GatedTransport {
   readonly #onDeviceLine: ((line: string) => void) | undefined;
   readonly #clock: Clock;
   #waiter: Waiter | null = null;
+  /**
+   * An exchange the gate gave up on (deadline, abort) while the device was still working on it. The device
+   * reads its next line only once it is done, and a line typed meanwhile merges with what it reads next
+   * (PROTOCOL.md §2.3), so the next request waits until this one's prompt has come (or the link is lost).
+   */
+  #draining: { exchange: ConsoleExchange; done: () => void } | null = null;
+  #idle: Promise<void> = Promise.resolve();
   #lost: EspProvError | null = null;
   #closing = false;
 
@@ -98,11 +105,16 @@ export class SerialTransport extends GatedTransport {
       const why = this.#closing ? 'the serial transport was closed' : `${this.path} closed`;
       this.#lost = new EspProvError('CONNECTION_LOST', error ? `${why}: ${error.message}` : why, { cause: error });
       this.#waiter?.fail(this.#lost);
+      this.#endDrain();
     });
   }
 
   #onData(chunk: Uint8Array): void {
     for (const token of this.#splitter.push(chunk)) {
+      if (this.#draining) {
+        if (this.#draining.exchange.accept(token)) this.#endDrain();
+        continue;
+      }
       if (this.#waiter?.accept(token)) continue;
       if (token.type === 'line' && token.text.trim() !== '') this.#onDeviceLine?.(token.text);
     }
@@ -186,10 +198,41 @@ export class SerialTransport extends GatedTransport {
     return consoleRefusal(endpoint, this.sessionId, data);
   }
 
+  #endDrain(): void {
+    this.#draining?.done();
+    this.#draining = null;
+  }
+
+  /** Resolves once an abandoned exchange has ended on the device; rejects with the gate's reason on abort. */
+  #untilIdle(signal: AbortSignal): Promise<void> {
+    if (!this.#draining) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void this.#idle.then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
   protected async exchange(endpoint: string, data: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+    await this.#untilIdle(signal);
     if (this.#lost) throw new EspProvError('CONNECTION_LOST', this.#lost.message, { endpoint, cause: this.#lost });
     const line = buildConsoleLine(endpoint, this.sessionId, data);
     const exchange = new ConsoleExchange(line);
+    let finished = false;
+    // Synchronous with the gate's abort, before any further byte is read: no token can slip between the two.
+    signal.addEventListener(
+      'abort',
+      () => {
+        if (finished || this.#lost) return;
+        let done!: () => void;
+        this.#idle = new Promise<void>((r) => (done = r));
+        this.#draining = { exchange, done };
+      },
+      { once: true },
+    );
     const outcome = this.#wait<ConsoleOutcome>(
       undefined,
       signal,
@@ -198,7 +241,7 @@ export class SerialTransport extends GatedTransport {
       (token) => exchange.accept(token) ?? undefined,
     );
     this.#write(`${line}\r`);
-    const result = await outcome;
+    const result = await outcome.finally(() => (finished = !signal.aborted));
     if (result.kind === 'reply') return result.data;
     const errors = result.logs.filter((l) => {
       const log = parseLogLine(l);
