@@ -37,8 +37,6 @@ export class HumanOutput implements Output {
   #lastWaitLine = 0;
   /** Highest and lowest `attemptsRemaining` the device reported during this wait. */
   #attempts: { most: number; least: number } | undefined;
-  /** Between a failed join and the next SetConfig: the library is resetting the device for a retry. */
-  #retrying = false;
   #securityWarned = false;
 
   constructor(o: OutputOptions) {
@@ -168,6 +166,8 @@ export class HumanOutput implements Output {
         return;
       }
       case 'ctrl':
+        if (e.alreadyReset)
+          return this.debug(`the device had already reset itself (it refused ${e.command}); continuing`);
         return this.step('ctrl', `Sent ${e.command} to the device`);
       case 'scan-start':
         this.step(
@@ -182,7 +182,6 @@ export class HumanOutput implements Output {
       case 'thread-scan-results':
         return this.step('thread-scan-results', `Found ${e.networks.length} Thread network(s)`);
       case 'config-sent':
-        this.#retrying = false;
         return this.step(
           'config-sent',
           e.network === 'wifi' && e.ssid
@@ -207,10 +206,6 @@ export class HumanOutput implements Output {
       case 'reconnect':
         return this.warn(`lost the link (${forTerminal(e.reason)}); re-establishing the session…`);
       case 'warning':
-        // The one warning between a failed join and the retry's SetConfig is the device refusing the reset
-        // because it already reset itself (wifi.ts retryWifi; PROTOCOL.md §5.4, §9 item 33): the normal case
-        // with the example firmware, so not worth a warning at a terminal.
-        if (this.#retrying) return this.debug(e.message);
         return this.warn(linesForTerminal(e.message));
     }
   }
@@ -232,7 +227,6 @@ export class HumanOutput implements Output {
     }
     this.#spinner?.stop();
     this.#attemptsLine(s.state);
-    if (s.state === 'failed') this.#retrying = true;
   }
 
   trace(t: TraceEvent): void {

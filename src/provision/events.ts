@@ -10,7 +10,8 @@ export type ProvisionEvent =
   | { type: 'handshake-start'; security: number }
   | { type: 'session-established'; security: number; patchLevel?: number }
   | { type: 'custom-data'; endpoint: string; response: Uint8Array }
-  | { type: 'ctrl'; command: string }
+  /** `alreadyReset`: the device refused a reset because it had reset itself (the normal case, §9 item 33). */
+  | { type: 'ctrl'; command: string; alreadyReset?: boolean }
   | { type: 'scan-start'; network: 'wifi' | 'thread' }
   | { type: 'scan-results'; accessPoints: AccessPoint[] }
   | { type: 'thread-scan-results'; networks: ThreadNetwork[] }

@@ -166,10 +166,9 @@ export async function retryWifi(
   } catch (e) {
     const err = toEspProvError(e);
     if (err.code !== 'DEVICE_STATUS') throw err;
-    o.onEvent?.({
-      type: 'warning',
-      message: 'the device refused the reset (it has probably reset itself); continuing',
-    });
+    // The example firmware resets itself after a failed attempt, so this refusal is the normal case: a fact to
+    // report, not a warning.
+    o.onEvent?.({ type: 'ctrl', command: 'wifi-reset', alreadyReset: true });
   }
   return provisionWifi(conn, creds, o);
 }
