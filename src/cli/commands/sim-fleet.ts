@@ -4,6 +4,7 @@
  * the batch manifest that provisions them (`--manifest-out`, CSV with each row's device and secrets, so the
  * file is a real example of a lab manifest). Runs until Ctrl-C / SIGTERM.
  */
+import { untilInterrupted } from './sim-serve.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { fromUtf8 } from '../../bytes.js';
@@ -114,10 +115,7 @@ export async function runSimFleet(a: SimArgs, ctx: CommandContext): Promise<numb
       if (a.manifestOut !== undefined) out.step('ready', `Provision them with:\n    esp-prov batch ${a.manifestOut}`);
       out.step('ready', 'Ctrl-C to stop.');
     }
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) resolve();
-      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await untilInterrupted(ctx.signal);
   } finally {
     await Promise.all(running.map((s) => s.close()));
   }

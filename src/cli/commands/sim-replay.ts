@@ -3,6 +3,7 @@
  * device credentials given as for any simulator run (a transcript holds none). Kept apart from sim.ts: the
  * replay device has no network, manager or faults, only the recording.
  */
+import { serveDevice, untilInterrupted } from './sim-serve.js';
 import type { ReplayDevice } from '../../sim/replay.js';
 import type { CommandContext } from '../context.js';
 import { forTerminal } from '../terminal-text.js';
@@ -68,35 +69,13 @@ export async function runReplaySim(a: SimArgs & { replay: string }, ctx: Command
     if (out.json) out.line({ event: 'replayed', exchanges: device.progress.total });
     else out.step('replayed', `all ${device.progress.total} recorded exchanges replayed`);
   });
-  let stop: () => Promise<void>;
-  let ready: Record<string, unknown>;
-  if (a.transport === 'softap') {
-    const { startHttpServer } = await import('../../sim/http-server.js');
-    const server = await startHttpServer(device, {
-      host: a.listen.host,
-      port: a.listen.port,
-      signal: ctx.signal,
-      tagSockets: a.sec !== 0,
-    });
-    ready = { event: 'ready', transport: 'softap', host: server.host, port: server.port };
-    stop = () => server.close();
-  } else {
-    const { serveConsoleOnPty } = await import('../../sim/console-pty.js');
-    const pty = await serveConsoleOnPty(device);
-    ready = { event: 'ready', transport: 'console', path: pty.path };
-    stop = () => pty.close();
-  }
+  const { ready, where, stop } = await serveDevice(device, a, ctx.signal);
   const total = device.progress.total;
   if (out.json) out.line({ ...ready, replay: a.replay, exchanges: total, security: a.sec });
   else {
-    const where =
-      ready['transport'] === 'softap' ? `${String(ready['host'])}:${String(ready['port'])}` : String(ready['path']);
     out.step('ready', `Replaying ${total} recorded exchanges (Security ${a.sec}) at ${where}. Ctrl-C to stop.`);
   }
-  await new Promise<void>((resolve) => {
-    if (ctx.signal.aborted) resolve();
-    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilInterrupted(ctx.signal);
   await stop();
   if (out.json) out.line({ event: 'exit' });
   return device.divergence ? 1 : 0;

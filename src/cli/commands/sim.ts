@@ -14,6 +14,7 @@ import type { SimDeviceOptions } from '../../sim/options.js';
 import type { CommandContext } from '../context.js';
 import { authModeName } from '../../endpoints/wifi-auth.js';
 import { displayBytes, macText, padText, ssidText } from '../format.js';
+import { serveDevice, untilInterrupted } from './sim-serve.js';
 import type { SimArgs } from './sim-options.js';
 import { forTerminal } from '../terminal-text.js';
 import { EXAMPLE_SECRET, EXAMPLE_USERNAME, FAST_TIMINGS, simSecurity } from '../simulator.js';
@@ -175,29 +176,8 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
     });
   };
   watch(current);
-  let stop: () => Promise<void>;
-  let ready: Record<string, unknown>;
-  let howTo: string;
-  if (a.transport === 'softap') {
-    const { startHttpServer } = await import('../../sim/http-server.js');
-    const server = await startHttpServer(slot, {
-      host: a.listen.host,
-      port: a.listen.port,
-      signal: ctx.signal,
-      // Security 0 has no transport-session hooks in protocomm (http-server.ts, tagSockets).
-      tagSockets: a.sec !== 0,
-    });
-    const where = server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
-    ready = { event: 'ready', transport: 'softap', host: server.host, port: server.port };
-    howTo = `esp-prov --transport softap --service_name ${where} ${sec.command}`;
-    stop = () => server.close();
-  } else {
-    const { serveConsoleOnPty } = await import('../../sim/console-pty.js');
-    const pty = await serveConsoleOnPty(slot);
-    ready = { event: 'ready', transport: 'console', path: pty.path };
-    howTo = `esp-prov --transport serial --service_name ${pty.path} ${sec.command}`;
-    stop = () => pty.close();
-  }
+  const { ready, where, stop } = await serveDevice(slot, a, ctx.signal);
+  const howTo = `esp-prov --transport ${a.transport === 'softap' ? 'softap' : 'serial'} --service_name ${where} ${sec.command}`;
   if (out.json) out.line({ ...ready, security: a.sec, ...(a.sec === 2 ? { patchLevel: a.secPatch } : {}) });
   else {
     const { DEFAULT_ACCESS_POINTS } = await import('../../sim/default-aps.js');
@@ -206,10 +186,7 @@ export async function runSim(a: SimArgs, ctx: CommandContext): Promise<number> {
     out.step('ready', `Networks it can join:\n${(accessPoints ?? DEFAULT_ACCESS_POINTS).map(apLine).join('\n')}`);
     out.step('ready', 'Ctrl-C to stop.');
   }
-  await new Promise<void>((resolve) => {
-    if (ctx.signal.aborted) resolve();
-    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilInterrupted(ctx.signal);
   await stop();
   current.stop();
   if (out.json) out.line({ event: 'exit' });
