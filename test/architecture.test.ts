@@ -26,6 +26,8 @@ const RANK: Record<string, number> = {
   endpoints: 3,
   provision: 4,
   diagnose: 4.5,
+  // The host computer's own Wi-Fi (nmcli, networksetup, netsh), for --join: reaches a board's address.
+  hostwifi: 4.5,
   sim: 5,
   // Many boards at once: schedules, retries, records and reports provision/ runs; the CLI's batch command sits on it.
   batch: 5,

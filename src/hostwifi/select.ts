@@ -1,0 +1,29 @@
+/** The host Wi-Fi tool for this operating system: nmcli on Linux, networksetup on macOS, netsh on Windows. */
+import { EspProvError } from '../errors.js';
+import { NetshWifi } from './netsh.js';
+import { NetworksetupWifi } from './networksetup.js';
+import { NmcliWifi } from './nmcli.js';
+import type { HostWifi } from './types.js';
+
+export interface HostWifiOptions {
+  /** The Wi-Fi interface; default: the tool's first. */
+  iface?: string;
+  /** The tools' environment (PATH decides which program runs); default: this process's. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function hostWifi(platform: NodeJS.Platform = process.platform, o: HostWifiOptions = {}): HostWifi {
+  switch (platform) {
+    case 'linux':
+      return new NmcliWifi(o);
+    case 'darwin':
+      return new NetworksetupWifi(o);
+    case 'win32':
+      return new NetshWifi(o);
+    default:
+      throw new EspProvError(
+        'UNSUPPORTED',
+        `esp-prov does not know how to switch Wi-Fi on ${platform}: join the access point by hand`,
+      );
+  }
+}
