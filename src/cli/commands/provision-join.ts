@@ -1,37 +1,21 @@
 /**
- * `--qr` with a SoftAP payload names an access point the computer must join before the device can be reached.
- * At a terminal the person is told which one and the run waits for them: the device's address is tried about
- * once a second until it accepts a connection, Ctrl-C, or --timeout. Without a terminal (or with --json or
- * --no-input) nobody can act on the line, so the run goes on at once and fails fast with DEVICE_NOT_FOUND.
+ * A SoftAP board's access point, which the computer must be on before the board can be reached.
+ *
+ * Without --join (`--qr` with a SoftAP payload): at a terminal the person is told which access point to join
+ * and the run waits for them: the device's address is tried about once a second until it accepts a
+ * connection, Ctrl-C, or --timeout. Without a terminal (or with --json or --no-input) nobody can act on the
+ * line, so the run goes on at once and fails fast with DEVICE_NOT_FOUND.
+ *
+ * With --join: the host's own Wi-Fi tool joins it (src/hostwifi), the run happens, and the computer goes back
+ * to the network it was on, whatever the run's outcome.
  */
-import { connect } from 'node:net';
 import { EspProvError } from '../../errors.js';
-import { realClock, sleep } from '../../timers.js';
+import { waitUntilReachable } from '../../hostwifi/reach.js';
 import type { ServiceAddress } from '../../transport/http-address.js';
 import type { CommandContext } from '../context.js';
 import { seconds } from '../../provision/poll.js';
-
-/** How often the address is tried while waiting: a join takes seconds, and a refused connect costs nothing. */
-export const JOIN_PROBE_INTERVAL_MS = 1000;
-
-/** One TCP connect to the device's httpd: true once something accepts (then closed at once, no request sent). */
-function probe(address: ServiceAddress, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: address.host, port: address.port });
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(ok);
-    };
-    const onAbort = (): void => done(false);
-    const timer = setTimeout(() => done(false), timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => done(true));
-    // Refused (nothing listens yet), unreachable (not on the device's network yet): try again later.
-    socket.once('error', () => done(false));
-  });
-}
+import { resolveSecret } from '../secrets.js';
+import type { ProvisionArgs } from './provision-options.js';
 
 /** Says which access point to join; at a terminal, waits until the device's address answers. */
 export async function joinAccessPoint(
@@ -53,21 +37,75 @@ export async function joinAccessPoint(
     `Join the device's Wi-Fi access point "${ap}" now; waiting for the device to answer at ${where}${limit}, Ctrl-C to stop`,
     { join: ap },
   );
-  const clock = realClock;
-  const deadline = o.timeoutMs !== undefined ? clock.now() + o.timeoutMs : Infinity;
-  for (;;) {
-    if (ctx.signal.aborted) throw new EspProvError('CANCELLED', 'interrupted');
-    const started = clock.now();
-    const left = deadline - started;
-    if (left <= 0) {
-      throw new EspProvError(
-        'DEVICE_NOT_FOUND',
-        `the device did not answer at ${where} within ${seconds(o.timeoutMs ?? 0)}: is this computer joined to "${ap}"?`,
-        { details: { address: where, join: ap } },
-      );
-    }
-    if (await probe(address, Math.min(JOIN_PROBE_INTERVAL_MS, left), ctx.signal)) return;
-    const pause = Math.min(JOIN_PROBE_INTERVAL_MS - (clock.now() - started), deadline - clock.now());
-    if (pause > 0) await sleep(pause, ctx.signal, clock);
+  if (!(await waitUntilReachable(address, { signal: ctx.signal, timeoutMs: o.timeoutMs }))) {
+    throw new EspProvError(
+      'DEVICE_NOT_FOUND',
+      `the device did not answer at ${where} within ${seconds(o.timeoutMs ?? 0)}: is this computer joined to "${ap}"?`,
+      { details: { address: where, join: ap } },
+    );
   }
+}
+
+/** Which network a HostConnection names, for the messages. */
+function networkName(c: { ssid?: string; connection?: string }): string {
+  return c.ssid !== undefined ? `"${c.ssid}"` : c.connection !== undefined ? c.connection : 'no network';
+}
+
+/**
+ * --join: joins the board's access point with the host's Wi-Fi tool, waits until `address` answers, runs
+ * `fn`, and restores the previous connection (also after a failure or Ctrl-C). A failed restore is a warning:
+ * the run's own outcome stays what is reported.
+ */
+export async function runJoined<T>(
+  a: ProvisionArgs,
+  qrName: string | undefined,
+  address: ServiceAddress,
+  ctx: CommandContext,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const ssid = a.apSsid ?? qrName;
+  if (ssid === undefined) {
+    throw new EspProvError(
+      'USAGE',
+      "--join needs the board's access point: --ap-ssid SSID, or --qr with a SoftAP payload",
+    );
+  }
+  const passphrase = (await resolveSecret(a.apPassphrase, "the access point's passphrase", undefined, ctx.stdin))
+    ?.value;
+  ctx.redactor.add(passphrase);
+  const [{ withJoinedAccessPoint }, { hostWifi }] = await Promise.all([
+    import('../../hostwifi/join.js'),
+    import('../../hostwifi/select.js'),
+  ]);
+  const wifi = hostWifi(process.platform, { env: { ...ctx.io.env } });
+  return withJoinedAccessPoint(
+    wifi,
+    { ssid, ...(passphrase !== undefined ? { passphrase } : {}) },
+    {
+      signal: ctx.signal,
+      address,
+      ...(a.timeoutMs !== undefined ? { reachTimeoutMs: a.timeoutMs } : {}),
+      onStep: (s) => {
+        if (s.type === 'join-start') {
+          ctx.out.step(
+            'join',
+            `Joining the board's access point "${ssid}" with ${wifi.tool} (was on ${networkName(s.previous)})`,
+            {
+              join: ssid,
+              phase: 'joining',
+            },
+          );
+        } else if (s.type === 'join-done') {
+          ctx.out.step('join', `Joined "${ssid}"`, { join: ssid, phase: 'joined' });
+        } else {
+          ctx.out.step('join', `Back on ${networkName(s.previous)}`, { join: ssid, phase: 'restored' });
+        }
+      },
+      onRestoreFailed: (e, previous) =>
+        ctx.out.warn(`could not put this computer back on ${networkName(previous)}: ${e.message}`, {
+          code: e.code,
+        }),
+    },
+    fn,
+  );
 }

@@ -19,6 +19,7 @@ import {
   type Env,
   type OutputFlags,
   type SecretSources,
+  type SecretSpec,
 } from '../option-common.js';
 import { flag, list, oneOf, parsed, text, type OptionValues } from '../option-table.js';
 import {
@@ -45,6 +46,13 @@ export function parseDataSpec(raw: string): DataSpec {
   return { kind: 'bytes', bytes: utf8(text) };
 }
 
+/** The board's own access point's passphrase (--join): a file or the environment, never argv. */
+export const AP_PASSPHRASE: SecretSpec = {
+  envName: 'ESP_PROV_AP_PASSPHRASE',
+  flagName: '--ap-passphrase-file',
+  fileFlag: '--ap-passphrase-file',
+};
+
 const DEVICE = 'Device and transport:';
 const SECURITY = 'Security:';
 const NETWORK = 'Network:';
@@ -68,6 +76,18 @@ export const PROVISION_OPTIONS = {
   }),
   qr: text(['--qr'], '<payload>', {
     help: 'fill name/transport/PoP/username from the QR payload: JSON, the qrcode.html URL, or -',
+    group: DEVICE,
+  }),
+  join: flag(['--join'], {
+    help: "softap: join the board's access point with this computer's Wi-Fi tool (nmcli, networksetup, netsh), then restore",
+    group: DEVICE,
+  }),
+  apSsid: text(['--ap-ssid'], '<ssid>', {
+    help: "--join: the board's access point (default: the --qr payload's name)",
+    group: DEVICE,
+  }),
+  apPassphraseFile: text(['--ap-passphrase-file'], '<path>', {
+    help: `--join: read the access point's passphrase from a file (- = stdin; env ${AP_PASSPHRASE.envName}); none: open`,
     group: DEVICE,
   }),
   bleAdapter: parsed(['--ble_adapter', '--ble-adapter'], '<name>', {
@@ -205,6 +225,10 @@ export interface ProvisionArgs extends OutputFlags {
   timeoutMs: number | undefined;
   qr: string | undefined;
   record: string | undefined;
+  /** --join: the access point (--ap-ssid, else the QR payload's name) is joined with the host's Wi-Fi tool. */
+  join: boolean;
+  apSsid: string | undefined;
+  apPassphrase: SecretSources;
 }
 
 /** The checks that concern several options at once, then the command's arguments. */
@@ -221,6 +245,12 @@ export function provisionArgs(o: OptionValues<typeof PROVISION_OPTIONS>, env: En
   }
   if (o.passphraseHex !== undefined && (o.passphrase !== undefined || o.passphraseFile !== undefined)) {
     throw new EspProvError('USAGE', 'give one of --passphrase, --passphrase-file or --passphrase-hex');
+  }
+  if (!o.join && (o.apSsid !== undefined || o.apPassphraseFile !== undefined)) {
+    throw new EspProvError('USAGE', '--ap-ssid and --ap-passphrase-file go with --join');
+  }
+  if (o.join && o.transport !== undefined && o.transport !== 'softap') {
+    throw new EspProvError('USAGE', '--join is for --transport softap: the board raises the access point');
   }
   const custom: ProvisionArgs['custom'] = [];
   if (o.customData !== undefined)
@@ -249,5 +279,8 @@ export function provisionArgs(o: OptionValues<typeof PROVISION_OPTIONS>, env: En
     timeoutMs: o.timeout,
     qr: o.qr,
     record: o.record,
+    join: o.join,
+    apSsid: o.apSsid,
+    apPassphrase: sources(AP_PASSPHRASE, undefined, o.apPassphraseFile, env),
   };
 }

@@ -239,6 +239,17 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
   // Only a person at a terminal can join an access point; a script fails fast with DEVICE_NOT_FOUND and a hint
   // (told which access point when no --service_name says where the device is).
   const waitForJoin = ctx.interactive && !a.json;
+  if (a.join) {
+    if (inputs.transport !== 'softap') {
+      throw new EspProvError('USAGE', '--join is for --transport softap: the board raises the access point');
+    }
+    const [{ runJoined }, { parseServiceAddress, DEFAULT_SERVICE_ADDRESS }] = await Promise.all([
+      import('./provision-join.js'),
+      import('../../transport/http-address.js'),
+    ]);
+    const address = parseServiceAddress(inputs.serviceName ?? DEFAULT_SERVICE_ADDRESS);
+    return runJoined(a, inputs.joinAp, address, ctx, () => runOnDevice(a, inputs, ctx));
+  }
   if (inputs.joinAp !== undefined && (waitForJoin || inputs.serviceName === undefined)) {
     const [{ joinAccessPoint }, { parseServiceAddress, formatServiceAddress, DEFAULT_SERVICE_ADDRESS }] =
       await Promise.all([import('./provision-join.js'), import('../../transport/http-address.js')]);
@@ -251,6 +262,12 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
       ctx,
     );
   }
+  return runOnDevice(a, inputs, ctx);
+}
+
+/** Opens the transport, provisions, reports; the transcript (--record) is written whatever the outcome. */
+async function runOnDevice(a: ProvisionArgs, inputs: Inputs, ctx: CommandContext): Promise<number> {
+  if (inputs.transport === undefined) throw new EspProvError('INTERNAL', 'no transport');
   const answers: CustomAnswer[] = [];
   const recording =
     a.record === undefined ? undefined : await (await import('./record.js')).startRecording(a.record, inputs.transport);
