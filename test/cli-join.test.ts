@@ -5,12 +5,16 @@
  * injected streams); the board's "access point" is only the fake's state.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { utf8 } from '../src/bytes.js';
 import { EXIT_CODES } from '../src/errors.js';
 import { run, type CliIo } from '../src/cli/main.js';
 import { SimDevice } from '../src/sim/device.js';
+import { ReplaceableDevice } from '../src/sim/replaceable-device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
 import { FakeNmcli } from './helpers/fake-nmcli.js';
 import { Lines } from './helpers/lines.js';
@@ -123,5 +127,73 @@ void describe('--join', () => {
     assert.match(none.out, /--join needs the board's access point: --ap-ssid SSID, or --qr/);
     const lone = await cli(['--transport', 'softap', '--ap-ssid', AP], env);
     assert.equal(lone.exit, EXIT_CODES.USAGE, lone.out);
+  });
+});
+
+/**
+ * The boards a batch joins one after another all answer at one address; each new session meets a fresh board
+ * (the next one on the bench), and the number of sessions open at once is counted.
+ */
+class BoardBench extends ReplaceableDevice {
+  open = 0;
+  maxOpen = 0;
+  constructor() {
+    super(BoardBench.board());
+  }
+  static board(): SimDevice {
+    return new SimDevice({ security: { version: 1, pop: utf8(POP) }, applyDelayMs: 20, connectDelayMs: 50 });
+  }
+  override openSession(id: number): void {
+    if (this.target instanceof SimDevice && this.target.state.wifi !== undefined) this.replace(BoardBench.board());
+    this.maxOpen = Math.max(this.maxOpen, ++this.open);
+    super.openSession(id);
+  }
+  override closeSession(id: number): void {
+    this.open--;
+    super.closeSession(id);
+  }
+}
+
+void describe('batch --join', () => {
+  test('SoftAP rows named by access point are joined one at a time, each restored; a failing board too', async () => {
+    const nmcli = await FakeNmcli.create({
+      iface: 'wlan0',
+      active: 'uuid-office',
+      profiles: [{ uuid: 'uuid-office', name: 'Office', ssid: 'Office' }],
+      aps: ['PROV_A', 'PROV_B', 'PROV_C'].map((ssid) => ({ ssid, signal: 70, psk: AP_PSK })),
+    });
+    const bench = new BoardBench();
+    const server = await startHttpServer(bench, { port: 0, host: '127.0.0.1' });
+    const dir = await mkdtemp(join(tmpdir(), 'esp-prov-join-'));
+    cleanups.push(async () => {
+      await server.close();
+      await nmcli.remove();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const manifest = join(dir, 'rack.csv');
+    await writeFile(
+      manifest,
+      `id,device,transport,pop\na,PROV_A,softap,${POP}\nb,PROV_B,softap,wrong-pop\nc,PROV_C,softap,${POP}\n`,
+    );
+    const argv = ['batch', manifest, '--join', '--join-address', `127.0.0.1:${server.port}`, '--ssid', 'HomeNetwork'];
+    const r = await cli([...argv, '--concurrency', '3', '--retries', '0'], {
+      ...nmcli.env,
+      ESP_PROV_AP_PASSPHRASE: AP_PSK,
+      ESP_PROV_PASSPHRASE: WIFI_PASSPHRASE,
+    });
+    assert.equal(r.exit, EXIT_CODES.BATCH_PARTIAL, r.out);
+    assert.match(r.out, /provisioned +a /);
+    assert.match(r.out, /failed +b +HANDSHAKE_FAILED/);
+    assert.match(r.out, /provisioned +c /);
+    // Each join is followed by its restore before the next join starts.
+    const joinsAndRestores = (await nmcli.commands()).filter((c) => /^(device wifi connect|connection up)/.test(c));
+    assert.equal(joinsAndRestores.length, 6, joinsAndRestores.join('\n'));
+    for (let i = 0; i < 6; i += 2) {
+      assert.match(joinsAndRestores[i]!, /^device wifi connect PROV_[ABC] ifname wlan0$/);
+      assert.equal(joinsAndRestores[i + 1], 'connection up uuid uuid-office');
+    }
+    assert.equal(bench.maxOpen, 1, 'one board at a time');
+    assert.equal((await nmcli.state()).active, 'uuid-office');
+    assert.ok(!r.out.includes(AP_PSK));
   });
 });

@@ -126,19 +126,27 @@ async function runBoard(
   for (let attempt = 1; ; attempt++) {
     o.onEvent?.({ type: 'board-start', board: board.id, attempt });
     const timer = new PhaseTimer(o.clock, o.clock.now());
-    let transport: Transport | undefined;
+    // The link is closed inside the attempt, so that whatever `around` does after it (restore the host's
+    // Wi-Fi) happens with the link already gone.
+    const attemptOnce = async (): Promise<ProvisionResult> => {
+      const transport = await board.connect({ signal: o.signal });
+      try {
+        return await provision({
+          ...board.options,
+          transport,
+          signal: o.signal,
+          clock: o.clock,
+          onEvent: (event) => {
+            timer.see(event);
+            o.onEvent?.({ type: 'board-progress', board: board.id, event });
+          },
+        });
+      } finally {
+        await closeQuietly(transport);
+      }
+    };
     try {
-      transport = await board.connect({ signal: o.signal });
-      const result = await provision({
-        ...board.options,
-        transport,
-        signal: o.signal,
-        clock: o.clock,
-        onEvent: (event) => {
-          timer.see(event);
-          o.onEvent?.({ type: 'board-progress', board: board.id, event });
-        },
-      });
+      const result = await (board.around ? board.around(attemptOnce, { signal: o.signal }) : attemptOnce());
       timer.finish();
       return {
         ...base,
@@ -158,8 +166,6 @@ async function runBoard(
       if (again) {
         const delayMs = backoffMs(attempt, o.random);
         o.onEvent?.({ type: 'board-retry', board: board.id, attempt, code: err.code, delayMs });
-        await closeQuietly(transport);
-        transport = undefined;
         try {
           await sleep(delayMs, o.signal, o.clock);
           continue;
@@ -176,8 +182,6 @@ async function runBoard(
         ...device(timer),
         endedAt: iso(o.clock),
       };
-    } finally {
-      await closeQuietly(transport);
     }
   }
 }

@@ -23,6 +23,11 @@ export interface Board {
    * library stays transport-agnostic (the CLI passes HTTP/BLE/serial factories, tests pass memory links).
    */
   connect(o: { signal: AbortSignal }): Promise<Transport>;
+  /**
+   * Wraps each attempt (connect, provision, close), for what must hold around the whole of it: the CLI's
+   * `batch --join` joins the board's access point here and restores the computer's Wi-Fi after.
+   */
+  around?: <T>(attempt: () => Promise<T>, o: { signal: AbortSignal }) => Promise<T>;
   options?: BoardOptions;
 }
 

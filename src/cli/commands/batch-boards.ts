@@ -10,6 +10,7 @@ import { fromHex } from '../../bytes.js';
 import { EspProvError } from '../../errors.js';
 import { ENV } from '../option-common.js';
 import type { CommandContext } from '../context.js';
+import type { HostWifi } from '../../hostwifi/types.js';
 
 /** SoftAP when the device looks like host:port or an IP, serial for a device path, BLE otherwise. */
 export function inferTransport(device: string): BatchTransport {
@@ -43,12 +44,48 @@ function opener(transport: BatchTransport, device: string, timeoutMs: number | u
   }
 }
 
+/** `batch --join`: the host's Wi-Fi, and the boards' access point passphrase (ESP_PROV_AP_PASSPHRASE). */
+export interface BatchJoin {
+  wifi: HostWifi;
+  passphrase: string | undefined;
+  /** Where the boards answer once joined: the SoftAP default unless --join-address says otherwise. */
+  address: string;
+}
+
+/**
+ * A SoftAP row whose device is an access point's name rather than an address: the computer joins it for each
+ * attempt (one board at a time per Wi-Fi interface, withJoinedAccessPoint's own queue) and reaches the board
+ * at the SoftAP default address (or --join-address).
+ */
+function joining(device: string, join: BatchJoin, ctx: CommandContext): Pick<Board, 'around'> {
+  return {
+    around: async (attempt, { signal }) => {
+      const [{ withJoinedAccessPoint }, { parseServiceAddress }] = await Promise.all([
+        import('../../hostwifi/join.js'),
+        import('../../transport/http-address.js'),
+      ]);
+      const ap = { ssid: device, ...(join.passphrase !== undefined ? { passphrase: join.passphrase } : {}) };
+      return withJoinedAccessPoint(
+        join.wifi,
+        ap,
+        {
+          signal,
+          address: parseServiceAddress(join.address),
+          onRestoreFailed: (e) => ctx.out.warn(`${device}: could not restore this computer's Wi-Fi: ${e.message}`),
+        },
+        attempt,
+      );
+    },
+  };
+}
+
 export function toBoards(
   rows: readonly ManifestRow[],
   secrets: Map<string, Partial<Record<SecretColumn, string>>>,
   ctx: CommandContext,
   timeoutMs: number | undefined,
   fallbackSsid?: string,
+  join?: BatchJoin,
 ): Board[] {
   const env = ctx.io.env;
   const fromEnv = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
@@ -64,11 +101,13 @@ export function toBoards(
       throw new EspProvError('USAGE', `${row.where}: no ssid (nor --ssid) and no thread_dataset: nothing to provision`);
     }
     const transport = row.transport ?? inferTransport(row.device);
+    const viaJoin = join !== undefined && transport === 'softap' && inferTransport(row.device) !== 'softap';
     return {
       id: row.id,
       device: row.device,
       transport,
-      connect: opener(transport, row.device, timeoutMs),
+      connect: opener(transport, viaJoin ? join.address : row.device, timeoutMs),
+      ...(viaJoin ? joining(row.device, join, ctx) : {}),
       options: {
         security: {
           ...(pop !== undefined ? { pop } : {}),

@@ -53,6 +53,14 @@ export const BATCH_OPTIONS = {
     help: 'the network for boards whose row has no ssid (their passphrase: ESP_PROV_PASSPHRASE or the row)',
     group: BATCH,
   }),
+  join: flag(['--join'], {
+    help: "softap rows whose device is an access point's name: join it with this computer's Wi-Fi, one board at a time (its passphrase: ESP_PROV_AP_PASSPHRASE)",
+    group: BATCH,
+  }),
+  joinAddress: text(['--join-address'], '<host:port>', {
+    help: 'with --join: where a board answers once its access point is joined (default 192.168.4.1:80)',
+    group: BATCH,
+  }),
   timeoutMs: parsed(['--timeout'], '<seconds>', {
     help: 'per-request deadline on each board',
     group: BATCH,
@@ -73,10 +81,13 @@ export interface BatchArgs extends OutputFlags {
   reports: { kind: BatchReportKind; path: string }[];
   timeoutMs: number | undefined;
   ssid: string | undefined;
+  join: boolean;
+  joinAddress: string | undefined;
 }
 
 export function batchArgs(manifest: string, o: OptionValues<typeof BATCH_OPTIONS>): BatchArgs {
   if (o.resume && o.journal === undefined) throw new EspProvError('USAGE', '--resume needs --journal FILE');
   if (o.force && !o.resume) throw new EspProvError('USAGE', '--force only makes sense with --resume');
+  if (o.joinAddress !== undefined && !o.join) throw new EspProvError('USAGE', '--join-address goes with --join');
   return { ...o, ...outputFlags(o), manifest };
 }

@@ -17,7 +17,8 @@ import type { CommandContext } from '../context.js';
 import { eventJson } from '../output-json.js';
 import { decodeUtf8Strict, readInputFile, valueText } from '../read-input.js';
 import type { BatchArgs } from './batch-options.js';
-import { toBoards } from './batch-boards.js';
+import { toBoards, type BatchJoin } from './batch-boards.js';
+import { AP_PASSPHRASE } from './provision-options.js';
 
 async function loadBoards(a: BatchArgs, ctx: CommandContext): Promise<Board[]> {
   const read = { signal: ctx.signal, timeoutMs: a.timeoutMs };
@@ -30,7 +31,24 @@ async function loadBoards(a: BatchArgs, ctx: CommandContext): Promise<Board[]> {
     readFile: async (p) =>
       valueText(await readInputFile(isAbsolute(p) ? p : resolve(base, p), { ...read, what: p, kind: 'secret' }), p),
   });
-  return toBoards(rows, secrets, ctx, a.timeoutMs, a.ssid);
+  return toBoards(rows, secrets, ctx, a.timeoutMs, a.ssid, a.join ? await hostJoin(a, ctx) : undefined);
+}
+
+/** `--join`: this computer's Wi-Fi tool, and the access points' passphrase from the environment. */
+async function hostJoin(a: BatchArgs, ctx: CommandContext): Promise<BatchJoin> {
+  const [{ hostWifi }, { DEFAULT_SERVICE_ADDRESS, parseServiceAddress }] = await Promise.all([
+    import('../../hostwifi/select.js'),
+    import('../../transport/http-address.js'),
+  ]);
+  // Checked before any board is touched.
+  if (a.joinAddress !== undefined) parseServiceAddress(a.joinAddress);
+  const passphrase = ctx.io.env[AP_PASSPHRASE.envName] || undefined;
+  ctx.redactor.add(passphrase);
+  return {
+    wifi: hostWifi(process.platform, { env: { ...ctx.io.env } }),
+    passphrase,
+    address: a.joinAddress ?? DEFAULT_SERVICE_ADDRESS,
+  };
 }
 
 function skipped(b: Board): BoardResult {
