@@ -114,6 +114,7 @@ void describe('--join', () => {
     assert.equal(r.exit, EXIT_CODES.CONNECTION_LOST, r.out);
     assert.match(r.out, new RegExp(`could not join the access point "${AP}"`));
     assert.ok(!r.out.includes('not-the-key-000'));
+    assert.match(r.out, /or join the access point by hand and run without --join/);
     assert.equal((await nmcli.state()).active, 'uuid-office');
   });
 

@@ -71,6 +71,15 @@ function handshakeAdvice(err: EspProvError): string[] {
 }
 
 export function hintsFor(err: EspProvError, transport: string | undefined): string[] {
+  // --join: this computer's Wi-Fi tool failed (missing, or could not join), before any exchange with the board.
+  if (typeof err.details?.['tool'] === 'string' && err.code !== 'CANCELLED' && err.code !== 'TIMEOUT') {
+    const byHand = 'or join the access point by hand and run without --join';
+    if (err.code === 'TRANSPORT_UNAVAILABLE') return [byHand];
+    return [
+      'is the board in provisioning mode and in range, and is the access point passphrase right (--ap-passphrase-file, ESP_PROV_AP_PASSPHRASE)?',
+      byHand,
+    ];
+  }
   switch (err.code) {
     case 'USAGE':
       return [`esp-prov --help lists every option; ${CLI_DOCS_PATH} has the details`];

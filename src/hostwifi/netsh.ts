@@ -149,7 +149,7 @@ export class NetshWifi implements HostWifi {
       if (e instanceof ToolFailed) {
         throw new EspProvError('CONNECTION_LOST', `could not join the access point "${ap.ssid}": ${e.message}`, {
           cause: e,
-          details: { join: ap.ssid },
+          details: { join: ap.ssid, tool: this.tool },
         });
       }
       throw e;

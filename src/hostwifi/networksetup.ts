@@ -94,7 +94,7 @@ export class NetworksetupWifi implements HostWifi {
     if (said.length > 0) {
       const text = passphrase ? said.split(passphrase).join('***') : said;
       throw new EspProvError('CONNECTION_LOST', `could not join "${ssid}": networksetup said: ${text.slice(0, 300)}`, {
-        details: { join: ssid },
+        details: { join: ssid, tool: this.tool },
       });
     }
   }

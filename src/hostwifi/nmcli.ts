@@ -164,7 +164,7 @@ export class NmcliWifi implements HostWifi {
         throw new EspProvError(
           e.status === NMCLI_NOT_FOUND ? 'DEVICE_NOT_FOUND' : 'CONNECTION_LOST',
           `could not join the access point "${ap.ssid}": ${e.message}`,
-          { cause: e, details: { join: ap.ssid } },
+          { cause: e, details: { join: ap.ssid, tool: this.tool } },
         );
       }
       throw e;
