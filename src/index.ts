@@ -89,3 +89,19 @@ export { parseManifest, resolveCells, type ManifestRow } from './batch/manifest.
 export { Journal, readJournal, provisionedBefore } from './batch/journal.js';
 export { csvReport, jsonReport, junitReport } from './batch/report.js';
 export { isRetryable } from './batch/retry.js';
+
+// The host's own Wi-Fi (nmcli, networksetup, netsh): join a SoftAP board's access point, run, restore
+export type {
+  AccessPointToJoin,
+  HostConnection,
+  HostWifi,
+  Joined,
+  ScannedAccessPoint,
+  ToolCallOptions,
+} from './hostwifi/types.js';
+export { withJoinedAccessPoint, type JoinOptions, type JoinStep } from './hostwifi/join.js';
+export { hostWifi, type HostWifiOptions } from './hostwifi/select.js';
+export { NmcliWifi } from './hostwifi/nmcli.js';
+export { NetworksetupWifi } from './hostwifi/networksetup.js';
+export { NetshWifi } from './hostwifi/netsh.js';
+export { waitUntilReachable } from './hostwifi/reach.js';
