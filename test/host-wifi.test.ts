@@ -229,6 +229,39 @@ void describe('withJoinedAccessPoint over a fake nmcli', () => {
     ]);
   });
 
+  test('a board waiting for its turn can be stopped; the queue goes on without it', async () => {
+    const f = await fake();
+    const wifi = new NmcliWifi({ file: f.file, env: f.env });
+    const live = new AbortController().signal;
+    let releaseFirst!: () => void;
+    const firstRunning = new Promise<void>((started) => {
+      void withJoinedAccessPoint(wifi, { ssid: 'PROV_B2' }, { signal: live }, () => {
+        started();
+        return new Promise<void>((resolve) => (releaseFirst = resolve));
+      });
+    });
+    await firstRunning;
+    const stop = new AbortController();
+    const waiting = withJoinedAccessPoint(wifi, { ssid: 'PROV_A1', passphrase: AP_PSK }, { signal: stop.signal }, () =>
+      Promise.resolve('never'),
+    );
+    let thirdRan = false;
+    const third = withJoinedAccessPoint(wifi, { ssid: 'PROV_B2' }, { signal: live }, () => {
+      thirdRan = true;
+      return Promise.resolve();
+    });
+    stop.abort();
+    await rejectsWith(waiting, 'CANCELLED');
+    assert.equal(thirdRan, false, 'the third still waits for the first');
+    releaseFirst();
+    await third;
+    assert.equal(thirdRan, true);
+    assert.ok(
+      !(await f.commands()).includes('device wifi connect PROV_A1 ifname wlan0'),
+      'the stopped board never joined',
+    );
+  });
+
   test('a wrong passphrase: CONNECTION_LOST naming the access point, without the passphrase', async () => {
     const f = await fake();
     const wifi = new NmcliWifi({ file: f.file, env: f.env });

@@ -134,7 +134,7 @@ export class NetshWifi implements HostWifi {
 
   async join(ap: AccessPointToJoin, o: ToolCallOptions): Promise<Joined> {
     const { iface } = await this.current(o);
-    const name = `esp-prov ${ap.ssid}`;
+    const name = `esp-prov-${ap.ssid}`;
     const dir = await mkdtemp(join(tmpdir(), 'esp-prov-'));
     try {
       const file = join(dir, 'profile.xml');
