@@ -5,6 +5,7 @@
  * missing tool is a clear error, and that the access point's passphrase never reaches argv or a message.
  */
 import assert from 'node:assert/strict';
+import { chmod, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { EspProvError } from '../src/errors.js';
@@ -289,6 +290,17 @@ void describe('withJoinedAccessPoint over a fake nmcli', () => {
       ),
       'DEVICE_NOT_FOUND',
     );
+  });
+
+  test('the connection, not the (translated) state, says whether the interface was connected', async () => {
+    const f = await fake();
+    const status = `${f.dir}/nmcli-de`;
+    // nmcli in German: "verbunden"; the profile name is what counts (every call gets this one line).
+    await writeFile(status, '#!/bin/sh\nprintf "wlan0:wifi:verbunden:Büro\\n"\n');
+    await chmod(status, 0o755);
+    const wifi = new NmcliWifi({ file: status });
+    const signal = new AbortController().signal;
+    assert.deepEqual(await wifi.current({ signal, timeoutMs: 10_000 }), { iface: 'wlan0', ssid: 'Büro' });
   });
 
   test('disconnected before: disconnected again after', async () => {

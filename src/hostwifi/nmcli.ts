@@ -125,7 +125,9 @@ export class NmcliWifi implements HostWifi {
 
   async current(o: ToolCallOptions): Promise<HostConnection> {
     const d = await this.#device(o);
-    if (!d.state.startsWith('connected') || d.connection === '') return { iface: d.device };
+    // STATE is translated into the user's language even in terse mode; CONNECTION (empty or "--" when there is
+    // none) is not, so it alone decides.
+    if (d.connection === '' || d.connection === '--') return { iface: d.device };
     const uuid = await this.#activeUuid(d.device, o);
     // NetworkManager names a profile after its SSID unless someone renamed it: good enough for messages.
     return { iface: d.device, ssid: d.connection, ...(uuid !== undefined ? { connection: uuid } : {}) };
