@@ -5,13 +5,13 @@
  * missing tool is a clear error, and that the access point's passphrase never reaches argv or a message.
  */
 import assert from 'node:assert/strict';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { EspProvError } from '../src/errors.js';
 import { withJoinedAccessPoint } from '../src/hostwifi/join.js';
-import { parseInterfaces, parseNetworks, profileXml } from '../src/hostwifi/netsh.js';
-import { parseAirportNetwork, parseHardwarePorts } from '../src/hostwifi/networksetup.js';
+import { NetshWifi, parseInterfaces, parseNetworks, profileXml } from '../src/hostwifi/netsh.js';
+import { NetworksetupWifi, parseAirportNetwork, parseHardwarePorts } from '../src/hostwifi/networksetup.js';
 import { NmcliWifi, parseDeviceStatus, parseWifiList, splitTerse } from '../src/hostwifi/nmcli.js';
 import { hostWifi } from '../src/hostwifi/select.js';
 import { FakeNmcli, type FakeState } from './helpers/fake-nmcli.js';
@@ -338,5 +338,64 @@ void describe('withJoinedAccessPoint over a fake nmcli', () => {
 
   test('an unknown platform: UNSUPPORTED', () => {
     assert.throws(() => hostWifi('aix'), isCode('UNSUPPORTED'));
+  });
+});
+
+/** A shell script standing in for a tool: logs its argv (one line per call) and prints what `body` says. */
+async function script(name: string, body: string): Promise<{ file: string; log: string }> {
+  const f = await fake();
+  const file = `${f.dir}/${name}`;
+  const log = `${f.dir}/${name}.log`;
+  await writeFile(file, `#!/bin/sh\necho "$*" >> "${log}"\n${body}\n`);
+  await chmod(file, 0o755);
+  return { file, log };
+}
+
+const tool = { signal: new AbortController().signal, timeoutMs: 10_000 };
+
+void describe('networksetup and netsh, run through stand-in scripts', () => {
+  test('networksetup: a join it refuses (said on stdout, exit 0) fails, with the passphrase cut from the message', async () => {
+    const { file } = await script(
+      'networksetup',
+      'case "$1" in -listallhardwareports) printf "Hardware Port: Wi-Fi\\nDevice: en0\\n";; ' +
+        '-getairportnetwork) echo "Current Wi-Fi Network: Home";; ' +
+        '-setairportnetwork) echo "Failed to join network $3 with password $4. Error: -3900.";; esac',
+    );
+    const wifi = new NetworksetupWifi({ file });
+    assert.deepEqual(await wifi.current(tool), { iface: 'en0', ssid: 'Home' });
+    const err = await rejectsWith(wifi.join({ ssid: 'PROV_A1', passphrase: AP_PSK }, tool), 'CONNECTION_LOST');
+    assert.match(
+      err.message,
+      /could not join "PROV_A1": networksetup said: Failed to join network PROV_A1 with password \*\*\*/,
+    );
+    assert.ok(!err.message.includes(AP_PSK));
+  });
+
+  test('netsh: the join adds a profile from a file (the key never in argv), connects; restore reconnects and deletes it', async () => {
+    const { file, log } = await script(
+      'netsh',
+      'case "$2 $3" in "show interfaces") printf "    Name : Wi-Fi\\r\\n    State : connected\\r\\n    SSID : Home\\r\\n    Profile : Home\\r\\n";; ' +
+        '"add profile") f="${4#filename=}"; grep -q "<keyMaterial>' +
+        AP_PSK +
+        '</keyMaterial>" "$f" || exit 1;; esac',
+    );
+    const wifi = new NetshWifi({ file });
+    const previous = await wifi.current(tool);
+    assert.deepEqual(previous, { iface: 'Wi-Fi', ssid: 'Home', connection: 'Home' });
+    const joined = await wifi.join({ ssid: 'PROV_A1', passphrase: AP_PSK }, tool);
+    await wifi.restore(previous, joined, tool);
+    const calls = (await readFile(log, 'utf8')).trim().split('\n');
+    assert.ok(calls.every((c) => !c.includes(AP_PSK)));
+    assert.deepEqual(
+      calls.map((c) => c.replace(/filename=\S+/, 'filename=…')),
+      [
+        'wlan show interfaces',
+        'wlan show interfaces',
+        'wlan add profile filename=… interface=Wi-Fi user=current',
+        'wlan connect name=esp-prov-PROV_A1 ssid=PROV_A1 interface=Wi-Fi',
+        'wlan connect name=Home interface=Wi-Fi',
+        'wlan delete profile name=esp-prov-PROV_A1 interface=Wi-Fi',
+      ],
+    );
   });
 });
