@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
+import Ajv from 'ajv';
 import { utf8 } from '../src/bytes.js';
 import { run, type CliIo } from '../src/cli/main.js';
 import { SimDevice } from '../src/sim/device.js';
@@ -16,6 +17,8 @@ import type { SimDeviceOptions } from '../src/sim/options.js';
 import { QUICK } from './helpers/e2e.js';
 
 const PASSWORD = 'insp-Password-8k2';
+const SCHEMA = JSON.parse(readFileSync(new URL('../schema/inspect.schema.json', import.meta.url), 'utf8')) as object;
+const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
 const dir = mkdtempSync(join(tmpdir(), 'esp-prov-inspect-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -44,11 +47,13 @@ async function inspect(device: SimDeviceOptions, args: string[]) {
 
 const SEC2: SimDeviceOptions = { security: { version: 2, username: utf8('lab'), password: utf8(PASSWORD) } };
 
-test('--json: one final object with proto-ver, security, handshake, scan list and the session cookie', async () => {
+test('--json: exactly one object with proto-ver, security, handshake, scan list and the session cookie', async () => {
   const file = join(dir, 'inspect.json');
   const r = await inspect(SEC2, ['--sec2_username', 'lab', '--sec2_pwd', PASSWORD, '--json', '--record', file]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+  const last = JSON.parse(r.stdout) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.ok(validate(last), JSON.stringify(validate.errors));
   assert.equal(last['ok'], true);
   const i = last['inspect'];
   assert.equal(i.protoVer.secVer, 2);
@@ -78,4 +83,6 @@ test('a wrong password is a finding, not a failure', async () => {
   const r = await inspect(SEC2, ['--sec2_username', 'lab', '--sec2_pwd', 'nope-wrong', '--json']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /"id":"handshake-failed"/);
+  assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+  assert.ok(validate(JSON.parse(r.stdout)), JSON.stringify(validate.errors));
 });
