@@ -22,7 +22,7 @@ const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
 const dir = mkdtempSync(join(tmpdir(), 'esp-prov-inspect-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function inspect(device: SimDeviceOptions, args: string[]) {
+async function inspect(device: SimDeviceOptions, args: string[], transport = ['--transport', 'softap']) {
   const sim = new SimDevice({ ...QUICK, ...device });
   const endpoints: string[] = [];
   sim.on('request', (e) => endpoints.push(e.endpoint));
@@ -36,7 +36,7 @@ async function inspect(device: SimDeviceOptions, args: string[]) {
     env: {},
   };
   try {
-    const argv = ['inspect', '--transport', 'softap', '--service_name', `127.0.0.1:${server.port}`, ...args];
+    const argv = ['inspect', ...transport, '--service_name', `127.0.0.1:${server.port}`, ...args];
     const code = await run(argv, io, new AbortController().signal);
     return { code, stdout, stderr, endpoints };
   } finally {
@@ -85,4 +85,30 @@ test('a wrong password is a finding, not a failure', async () => {
   assert.match(r.stdout, /"id":"handshake-failed"/);
   assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
   assert.ok(validate(JSON.parse(r.stdout)), JSON.stringify(validate.errors));
+});
+
+test('--qr: transport and Security 2 credentials from the payload; the password never shown', async () => {
+  const qr = JSON.stringify({ ver: 'v1', name: 'PROV_LAB', username: 'lab', pop: PASSWORD, transport: 'softap' });
+  const r = await inspect(SEC2, ['--qr', qr, '--json'], []);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const i = (JSON.parse(r.stdout) as { inspect: any }).inspect; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.ok(validate(JSON.parse(r.stdout)), JSON.stringify(validate.errors));
+  assert.equal(i.transport.kind, 'softap');
+  assert.deepEqual(i.transport.qr, { name: 'PROV_LAB', transport: 'softap' });
+  assert.deepEqual(i.handshake, { ok: true, security: 2, patchLevel: 1 });
+  assert.ok(!r.stdout.includes(PASSWORD) && !r.stderr.includes(PASSWORD));
+});
+
+test('--qr implying another scheme than the device announces is a finding', async () => {
+  const qr =
+    'https://espressif.github.io/esp-jumpstart/qrcode.html?data={"ver":"v1","name":"PROV_1","pop":"abcd1234","transport":"softap"}';
+  const r = await inspect(SEC2, ['--qr', qr, '--json'], []);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /"id":"unexpected-scheme"/);
+});
+
+test('--qr without a transport in it needs --transport', async () => {
+  const r = await inspect(SEC2, ['--qr', '{"ver":"v1","name":"PROV_1"}'], []);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /names no transport/);
 });
