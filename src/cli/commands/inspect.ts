@@ -14,24 +14,28 @@ import { forTerminal } from '../terminal-text.js';
 import { openTransport } from '../transports.js';
 import type { InspectArgs } from './inspect-options.js';
 
+function protoVerJson(p: NonNullable<InspectReport['protoVer']>): Record<string, unknown> {
+  const i = p.info;
+  return {
+    raw: p.raw,
+    hex: p.hex,
+    manager: i.manager,
+    version: i.version ?? null,
+    secVer: i.secVer ?? null,
+    secPatchVer: i.secPatchVer ?? null,
+    capabilities: i.capabilities,
+    apps: i.apps,
+  };
+}
+
 function reportJson(r: InspectReport, transport: Record<string, unknown>): Record<string, unknown> {
-  const i = r.protoVer.info;
   return {
     transport: {
       ...transport,
       ...(r.link.endpoints ? { endpoints: r.link.endpoints } : {}),
       ...(r.link.ble ? { ble: r.link.ble } : {}),
     },
-    protoVer: {
-      raw: r.protoVer.raw,
-      hex: r.protoVer.hex,
-      manager: i.manager,
-      version: i.version ?? null,
-      secVer: i.secVer ?? null,
-      secPatchVer: i.secPatchVer ?? null,
-      capabilities: i.capabilities,
-      apps: i.apps,
-    },
+    protoVer: r.protoVer ? protoVerJson(r.protoVer) : null,
     security: r.security
       ? {
           version: r.security.version,
@@ -54,9 +58,21 @@ function reportJson(r: InspectReport, transport: Record<string, unknown>): Recor
   };
 }
 
+function protoVerHuman(p: NonNullable<InspectReport['protoVer']>, ctx: CommandContext): void {
+  const i = p.info;
+  ctx.out.step('proto-ver', `proto-ver: ${forTerminal(p.raw.replace(/\s+/g, ' '))}`);
+  const parsed = [
+    `version ${forTerminal(i.version ?? '?')}`,
+    `sec_ver ${i.secVer ?? 'absent'}`,
+    ...(i.secPatchVer !== undefined ? [`sec_patch_ver ${i.secPatchVer}`] : []),
+    `capabilities [${i.capabilities.map(forTerminal).join(', ')}]`,
+    ...Object.keys(i.apps).map((k) => `app ${forTerminal(k)}`),
+  ];
+  ctx.out.step('proto-ver', parsed.join(', '));
+}
+
 function human(r: InspectReport, where: string, ctx: CommandContext): void {
   const out = ctx.out;
-  const i = r.protoVer.info;
   out.step('device', `Device at ${where}`);
   const b = r.link.ble;
   if (b) {
@@ -65,18 +81,15 @@ function human(r: InspectReport, where: string, ctx: CommandContext): void {
       `BLE ${forTerminal(b.name)} ${b.address} ${b.rssi} dBm, service ${b.serviceUuid}, MTU ${b.mtu ?? '?'}, ${b.stack}`,
     );
   }
+  for (const c of b?.characteristics ?? []) {
+    const name = c.name === null ? '(no 0x2901 name)' : forTerminal(c.name);
+    out.step('gatt', `  ${c.uuid}  ${name}  ${c.properties.join(' ')}`);
+  }
   if (r.link.endpoints) {
     out.step('endpoints', `Endpoints: ${r.link.endpoints.map((e) => forTerminal(e.name)).join(', ')}`);
   }
-  out.step('proto-ver', `proto-ver: ${forTerminal(r.protoVer.raw.replace(/\s+/g, ' '))}`);
-  const parsed = [
-    `version ${forTerminal(i.version ?? '?')}`,
-    `sec_ver ${i.secVer ?? 'absent'}`,
-    ...(i.secPatchVer !== undefined ? [`sec_patch_ver ${i.secPatchVer}`] : []),
-    `capabilities [${i.capabilities.map(forTerminal).join(', ')}]`,
-    ...Object.keys(i.apps).map((k) => `app ${forTerminal(k)}`),
-  ];
-  out.step('proto-ver', parsed.join(', '));
+  if (r.protoVer) protoVerHuman(r.protoVer, ctx);
+  else out.step('proto-ver', 'proto-ver: not readable');
   if (r.security) {
     const pop = r.security.version === 1 ? (r.security.popRequired ? ', PoP required' : ', no PoP') : '';
     const patch = r.security.version === 2 ? `, patch ${r.security.patchLevel}` : '';
@@ -129,6 +142,7 @@ export async function runInspect(a: InspectArgs, ctx: CommandContext): Promise<n
         security: { version: secVer, pop: pop?.value, username: username?.value, password: password?.value },
         signal: ctx.signal,
         scan: a.scan,
+        ...(kind === 'ble' && qr?.name !== undefined ? { expect: { name: qr.name } } : {}),
         ...(a.timeoutMs ? { requestTimeoutMs: a.timeoutMs } : {}),
         onTrace: (t) => {
           recording?.trace(t);
