@@ -87,6 +87,12 @@ test('record a run, replay it, and see a changed request reported', async () => 
   const json = JSON.parse(text) as { transport: string; outcome: { ok: boolean }; tool: { name: string } };
   assert.equal(json.transport, 'softap');
   assert.deepEqual(json.outcome, { ok: true });
+  // The session cookie per exchange: set by the first answer, then carried by every request.
+  const x = (JSON.parse(text) as { exchanges: { request_cookie?: string; response_set_cookie?: string }[] }).exchanges;
+  const issued = x[0]?.response_set_cookie;
+  assert.match(issued ?? '', /^session=\d+$/);
+  assert.equal(x[0]?.request_cookie, undefined);
+  assert.ok(x.length > 3 && x.slice(1).every((e) => e.request_cookie === issued && !e.response_set_cookie));
 
   // No --sec: the scheme comes from the recording.
   const same = await replaySim(file, []);

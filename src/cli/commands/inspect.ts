@@ -135,6 +135,7 @@ export async function runInspect(a: InspectArgs, ctx: CommandContext): Promise<n
   let failure: unknown;
   try {
     const opened = await openTransport({ ...a, serviceName, transport: kind, verbose: a.verbose }, ctx);
+    recording?.watch(opened.transport);
     try {
       const { inspectDevice } = await import('../../diagnose/inspect.js');
       const report = await inspectDevice({

@@ -261,6 +261,7 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
       throw e;
     },
   );
+  recording?.watch(opened.transport);
   try {
     const { provision } = await import('../../provision/flow.js');
     const result = await provision({
