@@ -81,6 +81,22 @@ test('Security 1 without PoP, Security 0, an unexpected scheme, an old proto-ver
   assert.ok(ids(old.report).includes('no-sec-ver'));
 });
 
+test('flavours: network_provisioning for Thread has no Wi-Fi scan; Security 2 patch level 0 is told', async () => {
+  const thread = await inspect({ security: { version: 1 }, flavour: 'netprov-thread' });
+  assert.match(thread.report.protoVer?.raw ?? '', /netprov/);
+  assert.equal(thread.report.handshake?.ok, true);
+  assert.equal(thread.report.accessPoints, undefined);
+  assert.deepEqual(ids(thread.report), ['no-pop', 'no-scan']);
+
+  const old = await inspect(
+    { security: { version: 2, username: utf8('u'), password: utf8('p4ss') }, patchLevel: 0 },
+    { username: 'u', password: 'p4ss' },
+  );
+  assert.deepEqual(ids(old.report), ['sec2-patch-0']);
+  assert.deepEqual(old.report.handshake, { ok: true, security: 2, patchLevel: 0 });
+  assert.ok(!old.seen.includes('prov-config') && !thread.seen.includes('prov-config'));
+});
+
 describe('over every in-process transport and scheme', () => {
   for (const kind of RIG_KINDS) {
     for (const [name, sec] of Object.entries(SEC)) {
