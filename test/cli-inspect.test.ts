@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
+import Ajv from 'ajv';
 import { utf8 } from '../src/bytes.js';
 import { run, type CliIo } from '../src/cli/main.js';
 import { SimDevice } from '../src/sim/device.js';
@@ -16,10 +17,12 @@ import type { SimDeviceOptions } from '../src/sim/options.js';
 import { QUICK } from './helpers/e2e.js';
 
 const PASSWORD = 'insp-Password-8k2';
+const SCHEMA = JSON.parse(readFileSync(new URL('../schema/inspect.schema.json', import.meta.url), 'utf8')) as object;
+const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
 const dir = mkdtempSync(join(tmpdir(), 'esp-prov-inspect-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function inspect(device: SimDeviceOptions, args: string[]) {
+async function inspect(device: SimDeviceOptions, args: string[], transport = ['--transport', 'softap']) {
   const sim = new SimDevice({ ...QUICK, ...device });
   const endpoints: string[] = [];
   sim.on('request', (e) => endpoints.push(e.endpoint));
@@ -33,7 +36,7 @@ async function inspect(device: SimDeviceOptions, args: string[]) {
     env: {},
   };
   try {
-    const argv = ['inspect', '--transport', 'softap', '--service_name', `127.0.0.1:${server.port}`, ...args];
+    const argv = ['inspect', ...transport, '--service_name', `127.0.0.1:${server.port}`, ...args];
     const code = await run(argv, io, new AbortController().signal);
     return { code, stdout, stderr, endpoints };
   } finally {
@@ -44,11 +47,13 @@ async function inspect(device: SimDeviceOptions, args: string[]) {
 
 const SEC2: SimDeviceOptions = { security: { version: 2, username: utf8('lab'), password: utf8(PASSWORD) } };
 
-test('--json: one final object with proto-ver, security, handshake, scan list and the session cookie', async () => {
+test('--json: exactly one object with proto-ver, security, handshake, scan list and the session cookie', async () => {
   const file = join(dir, 'inspect.json');
   const r = await inspect(SEC2, ['--sec2_username', 'lab', '--sec2_pwd', PASSWORD, '--json', '--record', file]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+  const last = JSON.parse(r.stdout) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.ok(validate(last), JSON.stringify(validate.errors));
   assert.equal(last['ok'], true);
   const i = last['inspect'];
   assert.equal(i.protoVer.secVer, 2);
@@ -78,4 +83,32 @@ test('a wrong password is a finding, not a failure', async () => {
   const r = await inspect(SEC2, ['--sec2_username', 'lab', '--sec2_pwd', 'nope-wrong', '--json']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /"id":"handshake-failed"/);
+  assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+  assert.ok(validate(JSON.parse(r.stdout)), JSON.stringify(validate.errors));
+});
+
+test('--qr: transport and Security 2 credentials from the payload; the password never shown', async () => {
+  const qr = JSON.stringify({ ver: 'v1', name: 'PROV_LAB', username: 'lab', pop: PASSWORD, transport: 'softap' });
+  const r = await inspect(SEC2, ['--qr', qr, '--json'], []);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const i = (JSON.parse(r.stdout) as { inspect: any }).inspect; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.ok(validate(JSON.parse(r.stdout)), JSON.stringify(validate.errors));
+  assert.equal(i.transport.kind, 'softap');
+  assert.deepEqual(i.transport.qr, { name: 'PROV_LAB', transport: 'softap' });
+  assert.deepEqual(i.handshake, { ok: true, security: 2, patchLevel: 1 });
+  assert.ok(!r.stdout.includes(PASSWORD) && !r.stderr.includes(PASSWORD));
+});
+
+test('--qr implying another scheme than the device announces is a finding', async () => {
+  const qr =
+    'https://espressif.github.io/esp-jumpstart/qrcode.html?data={"ver":"v1","name":"PROV_1","pop":"abcd1234","transport":"softap"}';
+  const r = await inspect(SEC2, ['--qr', qr, '--json'], []);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /"id":"unexpected-scheme"/);
+});
+
+test('--qr without a transport in it needs --transport', async () => {
+  const r = await inspect(SEC2, ['--qr', '{"ver":"v1","name":"PROV_1"}'], []);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /names no transport/);
 });

@@ -1,7 +1,8 @@
 /**
  * `--record` and `sim --replay` through the CLI (run() in-process, real loopback HTTP): the transcript of a
  * real run holds none of the secrets given and has mode 0600; `sim --replay` serves it, the same command line
- * succeeds against it, and another SSID is reported as a divergence (a JSON event and a stderr line).
+ * succeeds against it (the scheme taken from the recording), another SSID is reported as a divergence (a JSON
+ * event and a stderr line), and a --sec the recording contradicts is a usage error.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { run, type CliIo } from '../src/cli/main.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
 import { QUICK } from './helpers/e2e.js';
+import { loadVectors, VECTORS_DIR } from './helpers/vectors.js';
 
 const PASSWORD = 'rec-Password-31x';
 // The default access point HomeNetwork's passphrase (sim/default-aps.ts).
@@ -45,10 +47,10 @@ function provisionArgs(where: string, ssid: string, extra: string[] = []): strin
 }
 
 /** Starts `sim --replay` in-process; resolves with its address once it printed its ready line. */
-async function replaySim(file: string) {
+async function replaySim(file: string, sec: string[] = ['--sec', '2']) {
   const stop = new AbortController();
   const s = io();
-  const args = ['sim', '--replay', file, '--listen', '127.0.0.1:0', '--sec', '2'];
+  const args = ['sim', '--replay', file, '--listen', '127.0.0.1:0', ...sec];
   const exit = run([...args, '--sec2-username', 'lab', '--sec2-password', PASSWORD, '--json'], s.io, stop.signal);
   const deadline = Date.now() + 5000;
   let ready: { host: string; port: number } | undefined;
@@ -85,12 +87,20 @@ test('record a run, replay it, and see a changed request reported', async () => 
   const json = JSON.parse(text) as { transport: string; outcome: { ok: boolean }; tool: { name: string } };
   assert.equal(json.transport, 'softap');
   assert.deepEqual(json.outcome, { ok: true });
+  // The session cookie per exchange: set by the first answer, then carried by every request.
+  const x = (JSON.parse(text) as { exchanges: { request_cookie?: string; response_set_cookie?: string }[] }).exchanges;
+  const issued = x[0]?.response_set_cookie;
+  assert.match(issued ?? '', /^session=\d+$/);
+  assert.equal(x[0]?.request_cookie, undefined);
+  assert.ok(x.length > 3 && x.slice(1).every((e) => e.request_cookie === issued && !e.response_set_cookie));
 
-  const same = await replaySim(file);
+  // No --sec: the scheme comes from the recording.
+  const same = await replaySim(file, []);
   const ok = io();
   assert.equal(await run(provisionArgs(same.where, 'HomeNetwork'), ok.io, new AbortController().signal), 0, ok.out());
   assert.equal(await same.stop(), 0);
   assert.match(same.s.out(), /"event":"replayed"/);
+  assert.match(same.s.out(), /"security":2/);
 
   const other = await replaySim(file);
   const bad = io();
@@ -99,6 +109,11 @@ test('record a run, replay it, and see a changed request reported', async () => 
   assert.match(other.s.out(), /"event":"divergence".*"endpoint":"prov-config"/);
   assert.match(other.s.err(), /divergence from the recording at request \d+ \(prov-config\).*OtherNet/);
   assert.ok(!other.s.err().includes(PASSPHRASE) && !other.s.out().includes(PASSPHRASE));
+
+  const wrong = io();
+  const argv = ['sim', '--replay', file, '--listen', '127.0.0.1:0', '--sec', '1'];
+  assert.equal(await run(argv, wrong.io, new AbortController().signal), 2, wrong.out());
+  assert.match(wrong.err(), /the recording used Security 2, not 1: give --sec 2 \(or no --sec\)/);
 });
 
 test('--replay refuses options that shape a simulated device, and files that are not transcripts', async () => {
@@ -113,4 +128,14 @@ test('--replay refuses options that shape a simulated device, and files that are
   const b = io();
   assert.equal(await run(['sim', '--replay', file], b.io, new AbortController().signal), 2);
   assert.match(b.err(), /not a transcript/);
+});
+
+test('--replay without --sec serves a Security 0 or 1 recording in its own scheme', async () => {
+  for (const sec of [0, 1]) {
+    const v = loadVectors().find((x) => x.inputs['device_sec'] === sec && !x.name.includes('wrong'));
+    assert.ok(v, `a Security ${sec} vector`);
+    const r = await replaySim(join(VECTORS_DIR, v.file), []);
+    assert.match(r.s.out(), new RegExp(`"security":${sec}`));
+    assert.equal(await r.stop(), 0, r.s.err());
+  }
 });

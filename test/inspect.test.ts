@@ -9,7 +9,11 @@ import { utf8 } from '../src/bytes.js';
 import { inspectDevice, type InspectOptions } from '../src/diagnose/inspect.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { SimDeviceOptions } from '../src/sim/options.js';
+import { BleGattModel, type BleGattModelOptions } from '../src/sim/ble-gatt-model.js';
+import { fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
+import { openBleTransport } from '../src/transport/ble.js';
 import { MemoryTransport } from '../src/transport/memory.js';
+import type { ProtocommDevice } from '../src/protocol/device.js';
 import { QUICK, RIG_KINDS, rig, SEC } from './helpers/e2e.js';
 
 async function inspect(device: SimDeviceOptions, security?: InspectOptions['security']) {
@@ -33,9 +37,9 @@ test('Security 2 with credentials: handshake and scan, no configuration sent', a
     { security: { version: 2, username: utf8('u'), password: utf8('p4ss') }, patchLevel: 1 },
     { username: 'u', password: 'p4ss' },
   );
-  assert.equal(report.protoVer.info.secVer, 2);
-  assert.equal(report.protoVer.info.secPatchVer, 1);
-  assert.match(report.protoVer.raw, /"sec_ver"/);
+  assert.equal(report.protoVer?.info.secVer, 2);
+  assert.equal(report.protoVer?.info.secPatchVer, 1);
+  assert.match(report.protoVer?.raw ?? '', /"sec_ver"/);
   assert.equal(report.security?.version, 2);
   assert.deepEqual(report.handshake, { ok: true, security: 2, patchLevel: 1 });
   assert.ok(report.accessPoints && report.accessPoints.length > 0);
@@ -77,6 +81,22 @@ test('Security 1 without PoP, Security 0, an unexpected scheme, an old proto-ver
   assert.ok(ids(old.report).includes('no-sec-ver'));
 });
 
+test('flavours: network_provisioning for Thread has no Wi-Fi scan; Security 2 patch level 0 is told', async () => {
+  const thread = await inspect({ security: { version: 1 }, flavour: 'netprov-thread' });
+  assert.match(thread.report.protoVer?.raw ?? '', /netprov/);
+  assert.equal(thread.report.handshake?.ok, true);
+  assert.equal(thread.report.accessPoints, undefined);
+  assert.deepEqual(ids(thread.report), ['no-pop', 'no-scan']);
+
+  const old = await inspect(
+    { security: { version: 2, username: utf8('u'), password: utf8('p4ss') }, patchLevel: 0 },
+    { username: 'u', password: 'p4ss' },
+  );
+  assert.deepEqual(ids(old.report), ['sec2-patch-0']);
+  assert.deepEqual(old.report.handshake, { ok: true, security: 2, patchLevel: 0 });
+  assert.ok(!old.seen.includes('prov-config') && !thread.seen.includes('prov-config'));
+});
+
 describe('over every in-process transport and scheme', () => {
   for (const kind of RIG_KINDS) {
     for (const [name, sec] of Object.entries(SEC)) {
@@ -86,7 +106,7 @@ describe('over every in-process transport and scheme', () => {
         r.device.on('request', (e) => seen.push(e.endpoint));
         try {
           const report = await inspectDevice({ transport: r.transport, security: sec.client });
-          assert.equal(report.protoVer.info.secVer, sec.device.security.version);
+          assert.equal(report.protoVer?.info.secVer, sec.device.security.version);
           assert.equal(report.handshake?.ok, true, JSON.stringify(report.handshake));
           assert.ok(report.accessPoints && report.accessPoints.length > 0);
           assert.deepEqual(
@@ -114,5 +134,88 @@ describe('over every in-process transport and scheme', () => {
     } finally {
       await r.close();
     }
+  });
+});
+
+describe('BLE findings', () => {
+  /** A Security 0 device behind the simulated GATT server (noble's HCI client over fake bindings). */
+  async function bleInspect(
+    model: Partial<BleGattModelOptions>,
+    o: {
+      expect?: InspectOptions['expect'];
+      endpoints?: (all: readonly string[]) => string[];
+      gattClient?: 'noble-hci' | 'direct';
+    } = {},
+  ) {
+    const sim = new SimDevice({ ...QUICK, ...SEC.sec0.device });
+    const seen: string[] = [];
+    sim.on('request', (e) => seen.push(e.endpoint));
+    // The device side as the GATT server sees it; `endpoints` changes the table it builds (a changed firmware).
+    const device: ProtocommDevice = {
+      endpoints: () => (o.endpoints ? o.endpoints(sim.endpoints()) : sim.endpoints()),
+      openSession: (id) => sim.openSession(id),
+      closeSession: (id) => sim.closeSession(id),
+      handle: (e, id, d, signal) => sim.handle(e, id, d, signal),
+    };
+    const gatt = new BleGattModel({ device, name: 'PROV_B1', stack: 'nimble', ...model });
+    const { loader } = fakeNobleLoader({ peripherals: [gatt], gattClient: o.gattClient ?? 'noble-hci' });
+    const transport = await openBleTransport({
+      loader,
+      serviceName: gatt.name,
+      stack: 'nimble',
+      scanTimeoutMs: 1000,
+      powerOnTimeoutMs: 1000,
+      connectTimeoutMs: 3000,
+      requestTimeoutMs: 5000,
+    });
+    try {
+      const report = await inspectDevice({ transport, ...(o.expect ? { expect: o.expect } : {}) });
+      return { report, seen };
+    } finally {
+      await transport.close();
+      sim.stop();
+    }
+  }
+
+  test('a healthy device: the GATT table with 0x2901 names and properties, no BLE finding', async () => {
+    const { report } = await bleInspect({});
+    const b = report.link.ble!;
+    assert.equal(b.pairingRequired, false);
+    const session = b.characteristics.find((c) => c.name === 'prov-session');
+    assert.ok(session, JSON.stringify(b.characteristics));
+    assert.deepEqual([...session.properties].sort(), ['read', 'write']);
+    assert.deepEqual(ids(report), ['security-0']);
+  });
+
+  test('pairing required: reported from the ATT error, nothing else is sent', async () => {
+    // As BlueZ/CoreBluetooth report it (noble's own HCI client tries to pair by itself instead).
+    const { report, seen } = await bleInspect({ requireEncryption: true }, { gattClient: 'direct' });
+    assert.equal(report.link.ble?.pairingRequired, true);
+    assert.equal(report.protoVer, undefined);
+    assert.deepEqual(ids(report), ['ble-pairing-required']);
+    assert.deepEqual(seen, []);
+  });
+
+  test('no 0x2901 names: endpoints found by UUID, the cache may be stale', async () => {
+    const { report } = await bleInspect({ userDescriptions: false });
+    assert.ok(report.link.ble!.characteristics.every((c) => c.name === null));
+    assert.ok(ids(report).includes('ble-no-descriptions'), ids(report).join());
+    assert.ok(!ids(report).includes('ble-gatt-stale'));
+  });
+
+  test('an expected endpoint missing from the GATT table: likely a stale cache', async () => {
+    const { report } = await bleInspect({}, { endpoints: (all) => all.filter((e) => e !== 'prov-config') });
+    const stale = report.findings.find((f) => f.id === 'ble-gatt-stale');
+    assert.match(stale?.text ?? '', /no prov-config.*forget the device/);
+  });
+
+  test('another advertised name or service than expected', async () => {
+    const { report } = await bleInspect(
+      {},
+      { expect: { name: 'PROV_OTHER', serviceUuid: '1775244d-6b43-439b-877c-060f2d9bed07' } },
+    );
+    assert.ok(ids(report).includes('ble-name-mismatch'));
+    assert.ok(ids(report).includes('ble-service-mismatch'));
+    for (const f of report.findings) assert.match(f.text, /^[^\n]+$/);
   });
 });

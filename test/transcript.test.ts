@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
-import { REDACTED } from '../src/diagnose/decode.js';
+import { decodeMessage, familyOf, REDACTED } from '../src/diagnose/decode.js';
 import { openTranscriptFile, readTranscript, readTranscriptFile } from '../src/diagnose/transcript-io.js';
 import { TranscriptRecorder } from '../src/diagnose/transcript.js';
+import { WiFiConfigPayload, type WifiStationState } from '../src/gen/proto.js';
 import { provision, type ProvisionOptions } from '../src/provision/flow.js';
 import { Sec0Client } from '../src/security/sec0.js';
 import { Sec1Client } from '../src/security/sec1.js';
@@ -105,7 +106,7 @@ describe('record and replay a provisioning run', () => {
       assert.equal(json.device.security, scheme.sim.version);
       assert.match(json.device.proto_ver, /"prov"/);
       const t = readTranscript(text);
-      const set = t.exchanges.find((x) => x.requestDecoded?.includes('cmdSetConfig'));
+      const set = t.exchanges.find((x) => x.requestDecoded?.includes('cmd_set_config'));
       assert.ok(set, 'SetConfig recorded');
       assert.ok(set.requestRedacted && set.requestDecoded!.includes(`passphrase: ${REDACTED}`));
       assert.equal(set.requestPlain, undefined);
@@ -185,6 +186,38 @@ describe('every recorded firmware session replays through the ReplayDevice', () 
       }
     });
   }
+});
+
+test('decoded messages read as the firmware recordings do: .proto field names and enum names', () => {
+  // Custom endpoints stay raw (their meaning is the application's) and credentials are redacted; the rest of
+  // every recording's decoded text is the protobuf text format this tool writes.
+  let compared = 0;
+  const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
+  for (const v of loadVectors()) {
+    const t = readTranscript(readFileSync(join(VECTORS_DIR, v.file), 'utf8'));
+    for (const x of t.exchanges) {
+      if (x.endpoint === 'proto-ver' || x.endpoint === 'custom-data') continue;
+      for (const [plain, text] of [
+        [x.requestPlain, x.requestDecoded],
+        [x.responsePlain, x.responseDecoded],
+      ] as const) {
+        if (!plain || text === undefined) continue;
+        const mine = decodeMessage(x.endpoint, plain, familyOf(t.info?.version));
+        if (mine.redacted) continue;
+        assert.equal(mine.text, flat(text), `${v.name} ${x.endpoint}`);
+        compared++;
+      }
+    }
+  }
+  assert.ok(compared > 20, `${compared} messages compared`);
+  const status = WiFiConfigPayload.encode({ msg: 1, respGetStatus: { status: 4, staState: 1 } }).finish();
+  assert.equal(
+    decodeMessage('prov-config', status, 'wifi_prov').text,
+    'msg: TypeRespGetStatus resp_get_status { status: InvalidArgument sta_state: Connecting }',
+  );
+  // A value the enum does not name stays a number.
+  const odd = WiFiConfigPayload.encode({ msg: 1, respGetStatus: { staState: 9 as WifiStationState } }).finish();
+  assert.match(decodeMessage('prov-config', odd, 'wifi_prov').text, /sta_state: 9 /);
 });
 
 describe('a Thread run', () => {

@@ -94,6 +94,8 @@ export async function run(argv: readonly string[], io: CliIo, signal: AbortSigna
     color: useColor(flags, io.stderr, io.env),
     colorStdout: useColor(flags, io.stdout, io.env),
     spinner: !flags.json && io.stderr.isTTY === true && io.env['TERM'] !== 'dumb',
+    // inspect's result is one report: `esp-prov inspect --json | jq` reads one object, no event lines.
+    finalOnly: parsed.command === 'inspect',
   });
   const interactive = flags.input && io.stdin.isTTY === true && io.stderr.isTTY === true;
   let prompter: Prompter | undefined;

@@ -162,6 +162,7 @@ export class JsonOutput implements Output {
 
   /** Every line: secret values replaced first (redact.ts), then serialised; the text is never edited after. */
   line(value: Fields): void {
+    if (this.#o.finalOnly === true && !('ok' in value)) return;
     this.#out.write(JSON.stringify(this.#o.redactor.value(value)) + '\n');
   }
 

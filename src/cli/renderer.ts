@@ -26,6 +26,8 @@ export interface OutputOptions {
   clock?: Clock;
   /** Animate waits on stderr (spinner.ts): the caller decides (stderr is a terminal, not --json, not TERM=dumb). */
   spinner?: boolean;
+  /** --json writes only the final {"ok":…} line: a command whose result is one object (inspect). */
+  finalOnly?: boolean;
 }
 
 export type Fields = Record<string, unknown>;

@@ -5,7 +5,24 @@
  * diagnosed). Nothing else the manager endpoints carry is secret; custom endpoints are recorded raw.
  */
 import { fromUtf8, toHex } from '../bytes.js';
-import { netprov, SessionData, WiFiConfigPayload, WiFiCtrlPayload, WiFiScanPayload } from '../gen/proto.js';
+import {
+  netprov,
+  Sec0MsgType,
+  Sec1MsgType,
+  Sec2MsgType,
+  SecSchemeVersion,
+  SessionData,
+  Status,
+  WiFiConfigMsgType,
+  WiFiConfigPayload,
+  WifiAuthMode,
+  WifiConnectFailedReason,
+  WiFiCtrlMsgType,
+  WiFiCtrlPayload,
+  WiFiScanMsgType,
+  WiFiScanPayload,
+  WifiStationState,
+} from '../gen/proto.js';
 import {
   CONFIG_ENDPOINT,
   CTRL_ENDPOINT,
@@ -50,6 +67,60 @@ function decoderFor(endpoint: string, family: MessageFamily): Decoder | undefine
   }
 }
 
+/** A generated enum: value → name through its reverse entries (protobufjs sets both directions). */
+type EnumTable = Readonly<Record<number, string>>;
+
+interface TextState {
+  redacted: boolean;
+  endpoint: string;
+  family: MessageFamily;
+}
+
+/**
+ * The enum a field holds, by its name and the message field it sits in (the static code keeps no reflection).
+ * `msg` is the one name shared by many enums: the session's sec0/sec1/sec2 messages and each endpoint's payload.
+ */
+function enumFor(name: string, parent: string | undefined, s: TextState): EnumTable | undefined {
+  const np = s.family === 'netprov';
+  switch (name) {
+    case 'status':
+      return Status;
+    case 'sec_ver':
+      return SecSchemeVersion;
+    case 'sta_state':
+      return WifiStationState;
+    case 'wifi_sta_state':
+      return netprov.WifiStationState;
+    case 'fail_reason':
+      return WifiConnectFailedReason;
+    case 'wifi_fail_reason':
+      return netprov.WifiConnectFailedReason;
+    case 'thread_state':
+      return netprov.ThreadNetworkState;
+    case 'thread_fail_reason':
+      return netprov.ThreadAttachFailedReason;
+    case 'auth':
+    case 'auth_mode':
+      return np ? netprov.WifiAuthMode : WifiAuthMode;
+    case 'msg':
+      if (parent === 'sec0') return Sec0MsgType;
+      if (parent === 'sec1') return Sec1MsgType;
+      if (parent === 'sec2') return Sec2MsgType;
+      if (parent !== undefined) return undefined;
+      if (s.endpoint === CONFIG_ENDPOINT) return np ? netprov.NetworkConfigMsgType : WiFiConfigMsgType;
+      if (s.endpoint === SCAN_ENDPOINT) return np ? netprov.NetworkScanMsgType : WiFiScanMsgType;
+      if (s.endpoint === CTRL_ENDPOINT) return np ? netprov.NetworkCtrlMsgType : WiFiCtrlMsgType;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The field names of the .proto files (and of protobuf text format), from the generated code's camelCase. */
+function protoName(camel: string): string {
+  return camel.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+}
+
 /** Bytes in protobuf text style: printable ASCII as is, the rest as octal escapes. */
 function quoteBytes(bytes: Uint8Array): string {
   let s = '"';
@@ -74,7 +145,7 @@ function redactDataset(bytes: Uint8Array): { text: string; redacted: boolean } {
   return { text: `"tlvs[${parts.join(' ')}]"`, redacted };
 }
 
-function fieldText(name: string, value: unknown, state: { redacted: boolean }): string {
+function fieldText(name: string, value: unknown, parent: string | undefined, state: TextState): string {
   if (value instanceof Uint8Array) {
     if (SECRET_FIELDS.has(name)) {
       state.redacted = true;
@@ -87,21 +158,26 @@ function fieldText(name: string, value: unknown, state: { redacted: boolean }): 
     }
     return `${name}: ${quoteBytes(value)}`;
   }
-  if (Array.isArray(value)) return value.map((v) => fieldText(name, v, state)).join(' ');
-  if (value !== null && typeof value === 'object') return `${name} { ${messageText(value, state)}}`;
+  if (Array.isArray(value)) return value.map((v) => fieldText(name, v, parent, state)).join(' ');
+  if (value !== null && typeof value === 'object') return `${name} { ${messageText(value, name, state)}}`;
   if (SECRET_FIELDS.has(name)) {
     state.redacted = true;
     return `${name}: ${REDACTED}`;
+  }
+  if (typeof value === 'number') {
+    // An enum value as its name, as protobuf text format prints it; a number the enum lacks stays a number.
+    const label = enumFor(name, parent, state)?.[value];
+    if (label !== undefined) return `${name}: ${label}`;
   }
   return `${name}: ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`;
 }
 
 /** Fields set on the decoded message (protobufjs keeps defaults on the prototype, oneof cases are own keys). */
-function messageText(message: object, state: { redacted: boolean }): string {
+function messageText(message: object, parent: string | undefined, state: TextState): string {
   let s = '';
-  for (const [name, value] of Object.entries(message)) {
-    if (name === '$unknowns' || value === undefined || value === null) continue;
-    s += fieldText(name, value, state) + ' ';
+  for (const [camel, value] of Object.entries(message)) {
+    if (camel === '$unknowns' || value === undefined || value === null) continue;
+    s += fieldText(protoName(camel), value, parent, state) + ' ';
   }
   return s;
 }
@@ -120,8 +196,8 @@ export function decodeMessage(endpoint: string, plaintext: Uint8Array, family: M
   } catch (e) {
     return { text: `undecodable: ${(e as Error).message}`, redacted: false };
   }
-  const state = { redacted: false };
-  return { text: messageText(message, state).trimEnd(), redacted: state.redacted };
+  const state: TextState = { redacted: false, endpoint, family };
+  return { text: messageText(message, undefined, state).trimEnd(), redacted: state.redacted };
 }
 
 export function familyOf(protoVer: string | undefined): MessageFamily {

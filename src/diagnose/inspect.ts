@@ -5,6 +5,15 @@
  */
 import { fromUtf8, toHex } from '../bytes.js';
 import { toEspProvError } from '../errors.js';
+import {
+  bleFindings,
+  bleLinkDetails,
+  isBleTransport,
+  isPairingRefusal,
+  type BleDetails,
+  type BleExpectation,
+  type BleFindingId,
+} from './inspect-ble.js';
 import { scanWifi, type AccessPoint } from '../endpoints/scan.js';
 import { connect, type SecurityInput } from '../provision/connect.js';
 import { CUSTOM_DATA_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
@@ -29,6 +38,8 @@ export interface InspectOptions {
   clock?: Clock;
   /** Read the Wi-Fi scan list after a handshake (default true). */
   scan?: boolean;
+  /** BLE: the name and service the user expected (a differing one is a finding). */
+  expect?: BleExpectation;
 }
 
 export type FindingId =
@@ -40,7 +51,8 @@ export type FindingId =
   | 'sec2-patch-0'
   | 'handshake-failed'
   | 'no-scan'
-  | 'no-custom-data';
+  | 'no-custom-data'
+  | BleFindingId;
 
 export interface Finding {
   id: FindingId;
@@ -52,54 +64,18 @@ export interface LinkDetails {
   kind: string;
   /** Endpoints known to exist without sending them anything (BLE: the GATT table); undefined = unknown. */
   endpoints?: { name: string; foundBy?: string }[];
-  ble?: {
-    name: string;
-    address: string;
-    rssi: number;
-    serviceUuid: string;
-    advertisedServices: string[];
-    manufacturerDataHex?: string;
-    mtu: number | null;
-    stack: string;
-  };
-}
-
-interface BleLike {
-  kind: 'ble';
-  device: { name: string; address: string; rssi: number; serviceUuids: string[]; manufacturerData?: Uint8Array };
-  serviceUuid: string;
-  endpoints: string[];
-  endpointSources: ReadonlyMap<string, string>;
-  mtu: number | null;
-  stack: string;
+  ble?: BleDetails;
 }
 
 /** Read from the transport's own properties: nothing is sent. */
 export function linkDetails(t: Transport): LinkDetails {
-  if (t.kind !== 'ble' || !('endpointSources' in t)) return { kind: t.kind };
-  const b = t as unknown as BleLike;
-  return {
-    kind: 'ble',
-    endpoints: b.endpoints.map((name) => {
-      const foundBy = b.endpointSources.get(name);
-      return foundBy ? { name, foundBy } : { name };
-    }),
-    ble: {
-      name: b.device.name,
-      address: b.device.address,
-      rssi: b.device.rssi,
-      serviceUuid: b.serviceUuid,
-      advertisedServices: b.device.serviceUuids,
-      ...(b.device.manufacturerData ? { manufacturerDataHex: toHex(b.device.manufacturerData) } : {}),
-      mtu: b.mtu,
-      stack: b.stack,
-    },
-  };
+  return isBleTransport(t) ? { kind: 'ble', ...bleLinkDetails(t) } : { kind: t.kind };
 }
 
 export interface InspectReport {
   link: LinkDetails;
-  protoVer: { raw: string; hex: string; info: DeviceInfo };
+  /** Undefined when the device would not answer it: BLE pairing required (finding ble-pairing-required). */
+  protoVer: { raw: string; hex: string; info: DeviceInfo } | undefined;
   /** The scheme the device asks for (from proto-ver; undefined when it cannot say). */
   security: SecurityChoice | undefined;
   /** Tried only when credentials (or Security 0) allow it. */
@@ -154,8 +130,19 @@ export async function inspectDevice(o: InspectOptions): Promise<InspectReport> {
     ...(o.requestTimeoutMs ? { timeoutMs: o.requestTimeoutMs } : {}),
   };
   const probe = new TextEncoder().encode('---');
+  const link = linkDetails(o.transport);
+  const bleReport = (b: BleDetails): Finding[] => bleFindings(b, link.endpoints?.map((e) => e.name) ?? [], o.expect);
   o.onTrace?.({ endpoint: VERSION_ENDPOINT, direction: 'request', wire: probe });
-  const raw = await o.transport.request(VERSION_ENDPOINT, probe, req);
+  let raw: Uint8Array;
+  try {
+    raw = await o.transport.request(VERSION_ENDPOINT, probe, req);
+  } catch (e) {
+    // A device that wants pairing did answer, with an ATT error: that is the report, not a failure.
+    if (!link.ble || !isPairingRefusal(e)) throw e;
+    link.ble.pairingRequired = true;
+    const none = { link, protoVer: undefined, security: undefined, handshake: undefined, accessPoints: undefined };
+    return { ...none, findings: bleReport(link.ble) };
+  }
   o.onTrace?.({ endpoint: VERSION_ENDPOINT, direction: 'response', wire: raw });
   const info = parseDeviceInfo(raw);
   let choice: SecurityChoice | undefined;
@@ -165,7 +152,6 @@ export async function inspectDevice(o: InspectOptions): Promise<InspectReport> {
     choice = undefined;
   }
   const expected = o.security?.version;
-  const link = linkDetails(o.transport);
   const report: InspectReport = {
     link,
     protoVer: { raw: fromUtf8(raw), hex: toHex(raw), info },
@@ -174,6 +160,7 @@ export async function inspectDevice(o: InspectOptions): Promise<InspectReport> {
     accessPoints: undefined,
     findings: findingsFor(info, choice, expected),
   };
+  if (link.ble) report.findings.push(...bleReport(link.ble));
   if (link.endpoints && !link.endpoints.some((e) => e.name === CUSTOM_DATA_ENDPOINT)) {
     report.findings.push({
       id: 'no-custom-data',

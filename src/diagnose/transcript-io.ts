@@ -34,6 +34,8 @@ export interface Transcript {
   info: DeviceInfo | undefined;
   /** The security scheme of the recording, when it says. */
   security: 0 | 1 | 2 | undefined;
+  /** Security 2's patch level (its IV variant) as recorded, else as proto-ver's sec_patch_ver says. */
+  patchLevel?: 0 | 1;
 }
 
 function bytes(v: unknown): Uint8Array | undefined {
@@ -87,7 +89,9 @@ export function readTranscript(text: string): Transcript {
   const inputs = o['inputs'] as Record<string, unknown> | undefined;
   const sec = Number(format === TRANSCRIPT_FORMAT ? device?.['security'] : inputs?.['device_sec']);
   const security = sec === 0 || sec === 1 || sec === 2 ? sec : info?.secVer;
-  return { format, exchanges, info, security };
+  const patch = format === TRANSCRIPT_FORMAT ? device?.['patch_level'] : undefined;
+  const patchLevel = patch === 0 || patch === 1 ? patch : info?.secPatchVer === 1 ? 1 : 0;
+  return { format, exchanges, info, security, patchLevel };
 }
 
 export async function readTranscriptFile(path: string): Promise<Transcript> {

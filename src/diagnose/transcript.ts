@@ -28,6 +28,10 @@ export interface TranscriptExchange {
   response_plain_hex?: string;
   response_decoded?: string;
   response_t_ms?: number;
+  /** SoftAP: the session cookie the request carried (`Cookie:` header, "session=<id>"). */
+  request_cookie?: string;
+  /** SoftAP: the session cookie the response set (`Set-Cookie:`), when it differs from the one sent. */
+  response_set_cookie?: string;
   /** Which sides had secret fields replaced by the marker. */
   redacted?: ('request' | 'response')[];
   /** Why no response was recorded (the device dropped the exchange, a timeout, ...). */
@@ -67,6 +71,7 @@ export class TranscriptRecorder {
   readonly #start: number;
   #family: MessageFamily = 'wifi_prov';
   #pending: TranscriptExchange | undefined;
+  #http: { readonly cookie?: string | undefined } | undefined;
 
   constructor(o: RecorderOptions) {
     this.#now = o.now ?? (() => performance.now());
@@ -86,6 +91,11 @@ export class TranscriptRecorder {
     return Math.round((this.#now() - this.#start) * 10) / 10;
   }
 
+  /** The HTTP transport whose session cookie each exchange records (read, never changed). */
+  watchCookies(transport: { readonly cookie?: string | undefined }): void {
+    this.#http = transport;
+  }
+
   /** Session's onTrace. */
   readonly trace = (e: TraceEvent): void => {
     const plain = e.plaintext ?? e.wire;
@@ -97,6 +107,9 @@ export class TranscriptRecorder {
       this.#closePending('no response recorded');
       const x: TranscriptExchange = { endpoint: e.endpoint, t_ms: this.#elapsed() };
       this.#fill(x, side, e, decoded, wireSecret);
+      // Traced just before the transport sends: the cookie it holds now is the one the request carries.
+      const cookie = this.#http?.cookie;
+      if (cookie !== undefined) x.request_cookie = cookie;
       this.#pending = x;
       this.#file.exchanges.push(x);
       return;
@@ -106,6 +119,8 @@ export class TranscriptRecorder {
     if (!x || x.endpoint !== e.endpoint) return;
     x.response_t_ms = this.#elapsed();
     this.#fill(x, side, e, decoded, wireSecret);
+    const cookie = this.#http?.cookie;
+    if (cookie !== undefined && cookie !== x.request_cookie) x.response_set_cookie = cookie;
     if (e.endpoint === VERSION_ENDPOINT) this.#noteVersion(e.wire);
   };
 

@@ -55,6 +55,11 @@ export interface BleGattModelOptions {
   manufacturerData?: Uint8Array;
   /** Override the host's MTU. */
   serverMtu?: number;
+  /**
+   * Characteristic values need a paired, encrypted link (ESP-IDF's BLE forced encryption). The simulated link
+   * is never encrypted, so their reads and writes are answered with ATT 0x05 Insufficient Authentication.
+   */
+  requireEncryption?: boolean;
 }
 
 export interface SimAdvertisement {
@@ -82,6 +87,8 @@ export class BleGattModel {
   readonly maxValue: number;
   /** ATT opcodes received, for tests that check long writes/reads really happened. */
   readonly opcodeCounts = new Map<number, number>();
+  /** Characteristic values refuse an unencrypted link (requireEncryption). */
+  readonly encrypted: boolean;
   readonly #options: BleGattModelOptions;
   readonly #values = new Map<number, Uint8Array>();
   readonly #links = new Set<BleGattLink>();
@@ -93,6 +100,7 @@ export class BleGattModel {
 
   constructor(options: BleGattModelOptions) {
     this.#options = options;
+    this.encrypted = options.requireEncryption === true;
     this.device = options.device;
     this.name = options.name ?? 'PROV_SIM000';
     this.address = (options.address ?? 'e4:65:b8:00:00:01').toLowerCase();
@@ -229,6 +237,7 @@ export class BleGattLink extends EventEmitter implements AttBackend, AttLinkStat
   }
 
   read(link: AttLinkState, a: Attribute, offset: number): Uint8Array | number {
+    if (a.kind === 'value' && this.#model.encrypted) return ATT_ERR.INSUFFICIENT_AUTHENTICATION;
     const bluedroid = this.#model.stack !== 'nimble';
     if (a.kind === 'value' || (bluedroid && a.kind === 'description')) {
       const stored = a.kind === 'value' ? this.#model.valueOf(a.handle) : (a.value ?? new Uint8Array());
@@ -253,6 +262,7 @@ export class BleGattLink extends EventEmitter implements AttBackend, AttLinkStat
   }
 
   async write(_link: AttLinkState, a: Attribute, data: Uint8Array): Promise<WriteOutcome> {
+    if (this.#model.encrypted) return { error: ATT_ERR.INSUFFICIENT_AUTHENTICATION };
     if (this.#model.stack === 'nimble' && data.length === 0) return { ok: true };
     // Bluedroid checks no length for a 128-bit characteristic value (gatts_write_attr_perm_check) and
     // protocomm_ble.c passes a plain write to protocomm whole: CHAR_VAL_LEN_MAX only bounds the prepare buffer.
@@ -260,6 +270,7 @@ export class BleGattLink extends EventEmitter implements AttBackend, AttLinkStat
   }
 
   prepare(_link: AttLinkState, a: Attribute, offset: number, data: Uint8Array): WriteOutcome {
+    if (this.#model.encrypted) return { error: ATT_ERR.INSUFFICIENT_AUTHENTICATION };
     if (this.#model.stack === 'nimble') {
       this.#prepared.push({ handle: a.handle, offset, data: data.slice() });
       return { ok: true };

@@ -70,7 +70,7 @@ export class ReplayDevice extends EventEmitter<ReplayDeviceEvents> implements Pr
     super();
     this.#transcript = transcript;
     this.#script = transcript.exchanges.filter(isScripted);
-    const patchLevel = transcript.info?.secPatchVer === 1 ? 1 : 0;
+    const patchLevel = transcript.patchLevel ?? (transcript.info?.secPatchVer === 1 ? 1 : 0);
     this.#security = createSecurity(options.security, { patchLevel }, options.random ?? cryptoRandom);
     this.#family = familyOf(transcript.info?.version);
   }

@@ -94,6 +94,16 @@ export interface EndpointMapOptions {
 export interface EndpointMapping {
   readonly characteristics: ReadonlyMap<string, NobleCharacteristic>;
   readonly source: ReadonlyMap<string, 'descriptor' | 'uuid-rule'>;
+  /** Every characteristic of the service as discovered, with its 0x2901 text (for inspect). */
+  readonly table: readonly GattCharacteristicInfo[];
+}
+
+export interface GattCharacteristicInfo {
+  /** Dashed UUID. */
+  uuid: string;
+  /** The 0x2901 user description, undefined when the characteristic has none. */
+  description: string | undefined;
+  properties: readonly string[];
 }
 
 /**
@@ -108,12 +118,16 @@ export async function mapEndpoints(
 ): Promise<EndpointMapping> {
   const map = new Map<string, NobleCharacteristic>();
   const source = new Map<string, 'descriptor' | 'uuid-rule'>();
+  const table: GattCharacteristicInfo[] = [];
   for (const c of characteristics) {
     const descriptors = await options.step(`descriptors of ${c.uuid}`, c.discoverDescriptorsAsync());
     const desc = descriptors.find((d) => safeNormalize(d.uuid) === normalizeUuid(USER_DESCRIPTION_UUID));
+    const row: GattCharacteristicInfo = { uuid: safeDashed(c.uuid), description: undefined, properties: c.properties };
+    table.push(row);
     if (!desc) continue;
     const raw = await options.step(`user description of ${c.uuid}`, desc.readValueAsync());
     const name = fromUtf8(raw).replace(/\0+$/, '');
+    row.description = name;
     if (name.length > 0 && !map.has(name)) {
       map.set(name, c);
       source.set(name, 'descriptor');
@@ -129,7 +143,15 @@ export async function mapEndpoints(
       source.set(name, 'uuid-rule');
     }
   }
-  return { characteristics: map, source };
+  return { characteristics: map, source, table };
+}
+
+function safeDashed(uuid: string): string {
+  try {
+    return dashedUuid(uuid);
+  } catch {
+    return uuid;
+  }
 }
 
 function safeNormalize(uuid: string): string {

@@ -11,7 +11,13 @@ import { GatedTransport } from './gate.js';
 import type { TransportLimits } from './transport.js';
 import { attErrorCodeOf, attFailure } from './ble-att-errors.js';
 import type { BleDeviceInfo, BleScanOptions, ScanHit } from './ble-discovery.js';
-import { dashedUuid, mapEndpoints, pickProvisioningService, type EndpointMapping } from './ble-gatt.js';
+import {
+  dashedUuid,
+  mapEndpoints,
+  pickProvisioningService,
+  type EndpointMapping,
+  type GattCharacteristicInfo,
+} from './ble-gatt.js';
 import { installHciWorkarounds, type HciWorkarounds } from './ble-hci-quirks.js';
 import type { BleLoadOptions, NobleHandle } from './ble-load.js';
 import { disconnectReasonText, dropLink } from './ble-link.js';
@@ -160,6 +166,11 @@ export class BleTransport extends GatedTransport {
   /** How each endpoint was found: its 0x2901 description, or the UUID rule of PROTOCOL.md §2.2.1. */
   get endpointSources(): ReadonlyMap<string, 'descriptor' | 'uuid-rule'> {
     return this.#map?.source ?? new Map();
+  }
+
+  /** The provisioning service's characteristics with their 0x2901 texts and properties (inspect reports them). */
+  get gattTable(): readonly GattCharacteristicInfo[] {
+    return this.#map?.table ?? [];
   }
 
   /** ATT MTU in use (null before the exchange). */

@@ -20,6 +20,7 @@ const P = PROVISION_OPTIONS;
 export const INSPECT_OPTIONS = {
   transport: P.transport,
   serviceName: P.serviceName,
+  qr: P.qr,
   bleAdapter: P.bleAdapter,
   baud: P.baud,
   timeout: P.timeout,
@@ -36,8 +37,10 @@ export const INSPECT_OPTIONS = {
 };
 
 export interface InspectArgs extends OutputFlags {
-  transport: TransportName;
+  /** Undefined only with --qr: the payload then names it. */
+  transport: TransportName | undefined;
   serviceName: string | undefined;
+  qr: string | undefined;
   bleAdapter: string;
   baud: number;
   timeoutMs: number | undefined;
@@ -50,12 +53,13 @@ export interface InspectArgs extends OutputFlags {
 }
 
 export function inspectArgs(o: OptionValues<typeof INSPECT_OPTIONS>, env: Env): InspectArgs {
-  if (o.transport === undefined)
-    throw new EspProvError('USAGE', '--transport is required: softap, ble, console, serial or sim');
+  if (o.transport === undefined && o.qr === undefined)
+    throw new EspProvError('USAGE', '--transport is required (or --qr): softap, ble, console, serial or sim');
   return {
     ...outputFlags(o),
     transport: o.transport,
     serviceName: o.serviceName,
+    qr: o.qr,
     bleAdapter: o.bleAdapter,
     baud: o.baud,
     timeoutMs: o.timeout,

@@ -6,30 +6,36 @@ import { toHex } from '../../bytes.js';
 import type { InspectReport } from '../../diagnose/inspect.js';
 import { authModeName } from '../../endpoints/wifi-auth.js';
 import type { CommandContext } from '../context.js';
+import { EspProvError } from '../../errors.js';
 import { displayBytes, macText, ssidText } from '../format.js';
+import { parseQrPayload, qrSecurityHint, type QrPayload } from '../qr-payload.js';
 import { resolveSecret } from '../secrets.js';
 import { forTerminal } from '../terminal-text.js';
 import { openTransport } from '../transports.js';
 import type { InspectArgs } from './inspect-options.js';
 
+function protoVerJson(p: NonNullable<InspectReport['protoVer']>): Record<string, unknown> {
+  const i = p.info;
+  return {
+    raw: p.raw,
+    hex: p.hex,
+    manager: i.manager,
+    version: i.version ?? null,
+    secVer: i.secVer ?? null,
+    secPatchVer: i.secPatchVer ?? null,
+    capabilities: i.capabilities,
+    apps: i.apps,
+  };
+}
+
 function reportJson(r: InspectReport, transport: Record<string, unknown>): Record<string, unknown> {
-  const i = r.protoVer.info;
   return {
     transport: {
       ...transport,
       ...(r.link.endpoints ? { endpoints: r.link.endpoints } : {}),
       ...(r.link.ble ? { ble: r.link.ble } : {}),
     },
-    protoVer: {
-      raw: r.protoVer.raw,
-      hex: r.protoVer.hex,
-      manager: i.manager,
-      version: i.version ?? null,
-      secVer: i.secVer ?? null,
-      secPatchVer: i.secPatchVer ?? null,
-      capabilities: i.capabilities,
-      apps: i.apps,
-    },
+    protoVer: r.protoVer ? protoVerJson(r.protoVer) : null,
     security: r.security
       ? {
           version: r.security.version,
@@ -52,9 +58,21 @@ function reportJson(r: InspectReport, transport: Record<string, unknown>): Recor
   };
 }
 
+function protoVerHuman(p: NonNullable<InspectReport['protoVer']>, ctx: CommandContext): void {
+  const i = p.info;
+  ctx.out.step('proto-ver', `proto-ver: ${forTerminal(p.raw.replace(/\s+/g, ' '))}`);
+  const parsed = [
+    `version ${forTerminal(i.version ?? '?')}`,
+    `sec_ver ${i.secVer ?? 'absent'}`,
+    ...(i.secPatchVer !== undefined ? [`sec_patch_ver ${i.secPatchVer}`] : []),
+    `capabilities [${i.capabilities.map(forTerminal).join(', ')}]`,
+    ...Object.keys(i.apps).map((k) => `app ${forTerminal(k)}`),
+  ];
+  ctx.out.step('proto-ver', parsed.join(', '));
+}
+
 function human(r: InspectReport, where: string, ctx: CommandContext): void {
   const out = ctx.out;
-  const i = r.protoVer.info;
   out.step('device', `Device at ${where}`);
   const b = r.link.ble;
   if (b) {
@@ -63,18 +81,15 @@ function human(r: InspectReport, where: string, ctx: CommandContext): void {
       `BLE ${forTerminal(b.name)} ${b.address} ${b.rssi} dBm, service ${b.serviceUuid}, MTU ${b.mtu ?? '?'}, ${b.stack}`,
     );
   }
+  for (const c of b?.characteristics ?? []) {
+    const name = c.name === null ? '(no 0x2901 name)' : forTerminal(c.name);
+    out.step('gatt', `  ${c.uuid}  ${name}  ${c.properties.join(' ')}`);
+  }
   if (r.link.endpoints) {
     out.step('endpoints', `Endpoints: ${r.link.endpoints.map((e) => forTerminal(e.name)).join(', ')}`);
   }
-  out.step('proto-ver', `proto-ver: ${forTerminal(r.protoVer.raw.replace(/\s+/g, ' '))}`);
-  const parsed = [
-    `version ${forTerminal(i.version ?? '?')}`,
-    `sec_ver ${i.secVer ?? 'absent'}`,
-    ...(i.secPatchVer !== undefined ? [`sec_patch_ver ${i.secPatchVer}`] : []),
-    `capabilities [${i.capabilities.map(forTerminal).join(', ')}]`,
-    ...Object.keys(i.apps).map((k) => `app ${forTerminal(k)}`),
-  ];
-  out.step('proto-ver', parsed.join(', '));
+  if (r.protoVer) protoVerHuman(r.protoVer, ctx);
+  else out.step('proto-ver', 'proto-ver: not readable');
   if (r.security) {
     const pop = r.security.version === 1 ? (r.security.popRequired ? ', PoP required' : ', no PoP') : '';
     const patch = r.security.version === 2 ? `, patch ${r.security.patchLevel}` : '';
@@ -92,24 +107,43 @@ function human(r: InspectReport, where: string, ctx: CommandContext): void {
   for (const f of r.findings) out.warn(f.text);
 }
 
+/** What --qr adds, as provision reads it: transport, BLE name, PoP or Security 2 username and password. */
+async function qrInputs(a: InspectArgs, ctx: CommandContext): Promise<QrPayload | undefined> {
+  if (a.qr === undefined) return undefined;
+  const qr = parseQrPayload(a.qr === '-' ? await ctx.stdin.takeText('the QR payload', 'qr') : a.qr);
+  // The password travels in the payload's `pop`: hidden from the output before anything is printed.
+  ctx.redactor.add(qr.pop);
+  return qr;
+}
+
 export async function runInspect(a: InspectArgs, ctx: CommandContext): Promise<number> {
-  ctx.out.context({ transport: a.transport });
-  const pop = await resolveSecret(a.pop, 'the PoP', undefined, ctx.stdin);
-  const username = await resolveSecret(a.username, 'the Security 2 username', undefined, ctx.stdin);
-  const password = await resolveSecret(a.password, 'the Security 2 password', undefined, ctx.stdin);
+  const qr = await qrInputs(a, ctx);
+  const kind = a.transport ?? qr?.transport;
+  if (kind === undefined) throw new EspProvError('USAGE', 'the QR payload names no transport: give --transport');
+  ctx.out.context({ transport: kind });
+  // The QR name is the BLE device name; for SoftAP it is the access point to join first, not an address.
+  const serviceName = a.serviceName ?? (kind === 'ble' ? qr?.name : undefined);
+  const sec2 = qr?.username !== undefined;
+  const pop = await resolveSecret(a.pop, 'the PoP', sec2 ? undefined : qr?.pop, ctx.stdin);
+  const username = await resolveSecret(a.username, 'the Security 2 username', qr?.username, ctx.stdin);
+  const password = await resolveSecret(a.password, 'the Security 2 password', sec2 ? qr?.pop : undefined, ctx.stdin);
   for (const s of [pop, password]) ctx.redactor.add(s?.value);
+  // A scheme the QR code implies is what the user expects: a device announcing another is a finding.
+  const secVer = a.secVer ?? (qr ? qrSecurityHint(qr) : undefined);
   const recording =
-    a.record === undefined ? undefined : await (await import('./record.js')).startRecording(a.record, a.transport);
+    a.record === undefined ? undefined : await (await import('./record.js')).startRecording(a.record, kind);
   let failure: unknown;
   try {
-    const opened = await openTransport({ ...a, transport: a.transport, verbose: a.verbose }, ctx);
+    const opened = await openTransport({ ...a, serviceName, transport: kind, verbose: a.verbose }, ctx);
+    recording?.watch(opened.transport);
     try {
       const { inspectDevice } = await import('../../diagnose/inspect.js');
       const report = await inspectDevice({
         transport: opened.transport,
-        security: { version: a.secVer, pop: pop?.value, username: username?.value, password: password?.value },
+        security: { version: secVer, pop: pop?.value, username: username?.value, password: password?.value },
         signal: ctx.signal,
         scan: a.scan,
+        ...(kind === 'ble' && qr?.name !== undefined ? { expect: { name: qr.name } } : {}),
         ...(a.timeoutMs ? { requestTimeoutMs: a.timeoutMs } : {}),
         onTrace: (t) => {
           recording?.trace(t);
@@ -117,7 +151,19 @@ export async function runInspect(a: InspectArgs, ctx: CommandContext): Promise<n
         },
       });
       const cookie = (opened.transport as { cookie?: string }).cookie;
-      const transport = { kind: a.transport, address: opened.where, ...(cookie ? { cookie } : {}) };
+      const transport = {
+        kind,
+        address: opened.where,
+        ...(cookie ? { cookie } : {}),
+        ...(qr
+          ? {
+              qr: {
+                ...(qr.name !== undefined ? { name: qr.name } : {}),
+                ...(qr.transport ? { transport: qr.transport } : {}),
+              },
+            }
+          : {}),
+      };
       if (!ctx.out.json) human(report, opened.where, ctx);
       ctx.out.success(`Inspected ${opened.where}: ${report.findings.length} finding(s)`, {
         inspect: reportJson(report, transport),

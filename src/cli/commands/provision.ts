@@ -278,6 +278,7 @@ async function runOnDevice(a: ProvisionArgs, inputs: Inputs, ctx: CommandContext
       throw e;
     },
   );
+  recording?.watch(opened.transport);
   try {
     const { provision } = await import('../../provision/flow.js');
     const result = await provision({

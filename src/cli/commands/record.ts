@@ -7,6 +7,8 @@ import type { TraceEvent } from '../../session/session.js';
 export interface Recording {
   trace(e: TraceEvent): void;
   event: EventSink;
+  /** Records the session cookie of each exchange when `transport` is HTTP (it has one). */
+  watch(transport: object): void;
   /** Writes the file; `error` is the run's failure, recorded as its outcome. */
   finish(error?: unknown): Promise<void>;
 }
@@ -33,6 +35,9 @@ export async function startRecording(path: string, transport: string): Promise<R
   return {
     trace: recorder.trace,
     event: recorder.event,
+    watch(transport) {
+      if ('cookie' in transport) recorder.watchCookies(transport as { readonly cookie?: string });
+    },
     async finish(error) {
       const err = error === undefined ? undefined : toEspProvError(error);
       await file.write(recorder.finish(err ? { code: err.code, message: err.message } : undefined));

@@ -142,6 +142,8 @@ export interface SimArgs extends OutputFlags {
   transport: 'softap' | 'console';
   listen: { host: string; port: number };
   sec: 0 | 1 | 2;
+  /** --sec was given (else `sec` is the default): `--replay` then takes the scheme from the recording. */
+  secGiven: boolean;
   pop: string | undefined;
   username: string | undefined;
   password: string | undefined;
@@ -181,5 +183,5 @@ export function simArgs(o: OptionValues<typeof SIM_OPTIONS>): SimArgs {
   if (o.count !== undefined && o.salt !== undefined) {
     throw new EspProvError('USAGE', '--count derives each device its own credentials: no --salt/--verifier');
   }
-  return { ...o, sec: o.sec ?? (o.transport === 'console' ? 1 : 2) };
+  return { ...o, sec: o.sec ?? (o.transport === 'console' ? 1 : 2), secGiven: o.sec !== undefined };
 }

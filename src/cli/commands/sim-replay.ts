@@ -31,14 +31,17 @@ export async function runReplaySim(a: SimArgs & { replay: string }, ctx: Command
     import('../simulator.js'),
   ]);
   const transcript = await readTranscriptFile(a.replay);
-  if (transcript.security !== undefined && transcript.security !== a.sec) {
+  const recorded = transcript.security;
+  if (a.secGiven && recorded !== undefined && recorded !== a.sec) {
     throw new EspProvError(
       'USAGE',
-      `the recording used Security ${transcript.security}: pass --sec ${transcript.security} and its credentials`,
+      `the recording used Security ${recorded}, not ${a.sec}: give --sec ${recorded} (or no --sec) and its credentials`,
     );
   }
+  // The recording knows its scheme (and its Security 2 patch level, from proto-ver): --sec is then optional.
+  const sec = a.secGiven ? a.sec : (recorded ?? a.sec);
   const device: ReplayDevice = new ReplayDevice(transcript, {
-    security: await simSecurity({ ...a, salt: a.salt, verifier: a.verifier }),
+    security: await simSecurity({ ...a, sec, salt: a.salt, verifier: a.verifier }),
   });
   device.on('request', (e) => {
     if (out.json)
@@ -71,9 +74,9 @@ export async function runReplaySim(a: SimArgs & { replay: string }, ctx: Command
   });
   const { ready, where, stop } = await serveDevice(device, a, ctx.signal);
   const total = device.progress.total;
-  if (out.json) out.line({ ...ready, replay: a.replay, exchanges: total, security: a.sec });
+  if (out.json) out.line({ ...ready, replay: a.replay, exchanges: total, security: sec });
   else {
-    out.step('ready', `Replaying ${total} recorded exchanges (Security ${a.sec}) at ${where}. Ctrl-C to stop.`);
+    out.step('ready', `Replaying ${total} recorded exchanges (Security ${sec}) at ${where}. Ctrl-C to stop.`);
   }
   await untilInterrupted(ctx.signal);
   await stop();
