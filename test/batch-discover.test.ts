@@ -89,6 +89,14 @@ describe('batch --discover over BLE', () => {
       exitCode: 0,
       schemaVersion: 1,
     });
+    assert.deepEqual(
+      lines.filter((l) => l['event'] === 'device-found').map((l) => l['name']),
+      ['PROV_AA0001', 'PROV_AA0003'],
+    );
+    assert.deepEqual(
+      lines.filter((l) => l['event'] === 'discovery-end').map((l) => [l['reason'], l['found']]),
+      [['count', 2]],
+    );
     assert.equal(boards[1]!.requests(), 0, 'the device without the prefix was never asked anything');
     assert.ok(boards[0]!.requests() > 0 && boards[2]!.requests() > 0);
     assert.equal(fake.bindings.length, 1, 'one noble instance served the scan and both links');

@@ -65,9 +65,9 @@ export async function openDiscovery(
     ...(ctx.io.bleLoader ? { loader: ctx.io.bleLoader } : {}),
   });
   const onEvent = (e: DiscoveryEvent): void => {
-    const fields = { ...e, event: e.type };
+    const { type, ...fields } = e;
     if (e.type === 'device-ignored') ctx.out.warn(describe(e), fields);
-    else ctx.out.step(e.type, describe(e), fields);
+    else ctx.out.step(type, describe(e), fields);
   };
   const discovery = discoverBoards(
     {
