@@ -26,7 +26,8 @@ export interface BleSeenDevice {
   hit: ScanHit;
 }
 
-const START_TIMEOUT_MS = 5000;
+/** How long the adapter may take to confirm that a scan started, in ms. */
+export const BLE_SCAN_START_TIMEOUT_MS = 5000;
 
 export class BleScanner {
   readonly #handle: NobleHandle;
@@ -145,7 +146,7 @@ export class BleScanner {
         try {
           await withDeadline(
             noble.startScanningAsync([], true),
-            START_TIMEOUT_MS,
+            BLE_SCAN_START_TIMEOUT_MS,
             () => new EspProvError('TRANSPORT_UNAVAILABLE', 'the BLE scan did not start'),
             { clock: this.#clock },
           );
