@@ -129,6 +129,20 @@ describe('discoverBoards', () => {
     assert.deepEqual(await take(it), { done: true, value: undefined });
   });
 
+  it('after a stop hands out no device that was still waiting to be taken', async () => {
+    const scanner = new PushScanner();
+    const stop = new AbortController();
+    const d = discoverBoards({ prefix: 'PROV_', signal: stop.signal }, scanner);
+    const it = d[Symbol.asyncIterator]();
+    const first = take(it);
+    scanner.advertise(dev('PROV_A', 'aa:01'), dev('PROV_B', 'aa:02'));
+    assert.equal((await first).value?.name, 'PROV_A');
+    await until(() => scanner.signal !== undefined && d.ended === undefined, 'the scan runs');
+    await turns(5); // PROV_B reaches the queue
+    stop.abort();
+    assert.deepEqual(await take(it), { done: true, value: undefined });
+  });
+
   it('fails the stream with the error of a failing scanner', async () => {
     const scanner = new PushScanner();
     const d = discoverBoards({ prefix: 'PROV_', count: 3 }, scanner);
@@ -137,6 +151,7 @@ describe('discoverBoards', () => {
     await until(() => scanner.scans === 1, 'the scan started');
     scanner.fail(new EspProvError('TRANSPORT_UNAVAILABLE', 'adapter gone'));
     await assert.rejects(next, isCode('TRANSPORT_UNAVAILABLE'));
+    assert.equal(d.ended, 'scanner-failed');
   });
 
   it('refuses a discovery that could never end, and bad limits', () => {

@@ -46,7 +46,7 @@ export interface DiscoverOptions {
   onEvent?: (e: DiscoveryEvent) => void;
 }
 
-export type DiscoveryEnd = 'count' | 'idle' | 'stopped' | 'scanner-ended';
+export type DiscoveryEnd = 'count' | 'idle' | 'stopped' | 'scanner-ended' | 'scanner-failed';
 
 export type DiscoveryEvent =
   | { type: 'device-found'; name: string; address?: string; rssi?: number }
@@ -151,7 +151,7 @@ class DiscoveryRun<T extends SeenDevice> implements Discovery<T> {
       } catch (e) {
         if (this.ended) return;
         this.#error = toEspProvError(e);
-        this.#end('stopped');
+        this.#end('scanner-failed');
       }
     })();
   }
@@ -199,6 +199,8 @@ class DiscoveryRun<T extends SeenDevice> implements Discovery<T> {
     this.#cancelIdle?.();
     this.#cancelIdle = undefined;
     this.#stop.abort();
+    // Stopped: devices not handed out yet are not started (a count or an idle end still hands them out).
+    if (reason === 'stopped') this.#queue.length = 0;
     this.#o.onEvent?.({ type: 'discovery-end', reason, found: this.#found });
     // Waiters exist only while the queue is empty.
     for (const w of this.#waiters.splice(0)) {
