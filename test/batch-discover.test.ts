@@ -130,6 +130,38 @@ describe('batch --discover over BLE', () => {
   });
 });
 
+describe('batch --discover until Ctrl-C', () => {
+  it('at a terminal runs without --count until stopped; exit 130, the report still written', async () => {
+    const boards = [board('PROV_CC0001', 'e4:65:b8:00:03:01'), board('PROV_CC0002', 'e4:65:b8:00:03:02')];
+    const fake = fakeNobleLoader({ peripherals: boards.map((b) => b.model) });
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-discover-'));
+    const report = join(dir, 'report.json');
+    const stop = new AbortController();
+    let out = '';
+    const s = io({
+      bleLoader: fake.loader,
+      stdin: Object.assign(Readable.from([]), { isTTY: true }),
+      env: { ESP_PROV_PASSPHRASE: PASSPHRASE, ESP_PROV_SEC2_USERNAME: 'wifiprov', ESP_PROV_SEC2_PASSWORD: 'abcd1234' },
+      stdout: {
+        write: (t: string) => {
+          out += t;
+          if (/^provisioned /m.test(t)) stop.abort();
+        },
+      },
+    });
+    const argv = ['batch', '--discover', 'PROV_', '--ssid', 'HomeNetwork', '--report', `json:${report}`];
+    const code = await run(argv, s.io, stop.signal);
+    assert.equal(code, 130, s.err() + out);
+    const written = JSON.parse(readFileSync(report, 'utf8')) as { boards: { id: string; outcome: string }[] };
+    assert.equal(written.boards[0]?.outcome, 'provisioned');
+    assert.ok(
+      written.boards.slice(1).every((b) => b.outcome === 'cancelled'),
+      JSON.stringify(written.boards),
+    );
+    assert.equal(fake.bindings[0]!.stopped, true, 'the adapter was released');
+  });
+});
+
 describe('batch --discover option checks', () => {
   const usage = async (argv: string[], message: RegExp, tty = false): Promise<void> => {
     const stdin = Object.assign(Readable.from([]), { isTTY: tty });
