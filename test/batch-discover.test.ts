@@ -162,6 +162,44 @@ describe('batch --discover until Ctrl-C', () => {
   });
 });
 
+describe('batch --discover when the adapter goes away', () => {
+  it('reports the boards done, then fails with TRANSPORT_UNAVAILABLE', async () => {
+    const only = board('PROV_DD0001', 'e4:65:b8:00:04:01');
+    const fake = fakeNobleLoader({ peripherals: [only.model] });
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-discover-'));
+    const report = join(dir, 'report.json');
+    const s = io({
+      bleLoader: fake.loader,
+      env: { ESP_PROV_PASSPHRASE: PASSPHRASE, ESP_PROV_SEC2_USERNAME: 'wifiprov', ESP_PROV_SEC2_PASSWORD: 'abcd1234' },
+      stdout: {
+        write: (t: string) => {
+          if (/^provisioned /m.test(t)) fake.bindings[0]!.emit('stateChange', 'poweredOff');
+        },
+      },
+    });
+    const argv = [
+      'batch',
+      '--discover',
+      'PROV_',
+      '--count',
+      '5',
+      '--ssid',
+      'HomeNetwork',
+      '--report',
+      `json:${report}`,
+    ];
+    const code = await run(argv, s.io, new AbortController().signal);
+    assert.equal(code, 3, s.err());
+    assert.match(s.err(), /poweredOff/);
+    const written = JSON.parse(readFileSync(report, 'utf8')) as { boards: { id: string; outcome: string }[] };
+    assert.deepEqual(
+      written.boards.map((b) => [b.id, b.outcome]),
+      [['PROV_DD0001', 'provisioned']],
+    );
+    assert.equal(fake.bindings[0]!.stopped, true);
+  });
+});
+
 describe('batch --discover option checks', () => {
   const usage = async (argv: string[], message: RegExp, tty = false): Promise<void> => {
     const stdin = Object.assign(Readable.from([]), { isTTY: tty });
