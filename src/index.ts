@@ -24,6 +24,7 @@ export {
   type BleStack,
   type BleTransportOptions,
 } from './transport/ble.js';
+export { BleScanner, type BleSeenDevice } from './transport/ble-scanner.js';
 export { ConsoleTransport, createConsoleTransport, type ConsoleTransportOptions } from './transport/console.js';
 export { ManualBleTransport, openManualBleTransport, type ManualBleOptions } from './transport/manual-ble.js';
 export { SerialTransport, openSerialTransport, type SerialTransportOptions } from './transport/serial.js';
@@ -83,6 +84,15 @@ export { provisionThread, type ThreadAttached } from './provision/thread.js';
 
 // Many boards at once
 export { provisionMany, type BatchOptions } from './batch/run.js';
+export {
+  discoverBoards,
+  type DeviceScanner,
+  type DiscoverOptions,
+  type Discovery,
+  type DiscoveryEnd,
+  type DiscoveryEvent,
+  type SeenDevice,
+} from './batch/discovery.js';
 export type { BatchEvent, BatchSummary, Board, BoardOptions, BoardResult, Outcome, PhaseTimes } from './batch/types.js';
 export { summarize } from './batch/types.js';
 export { parseManifest, resolveCells, type ManifestRow } from './batch/manifest.js';

@@ -155,6 +155,25 @@ describe('esp-prov batch', () => {
     assert.equal(missing.out(), '', 'no board was touched');
   });
 
+  it("rows without a secret fall back to the batch's flag (or its file) before the environment; a row's own wins", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
+    const { manifest, passwords } = await fleet(2, dir);
+    const rows = parseCsv(readFileSync(manifest, 'utf8'));
+    const device = (i: number): string => rows[i]!.fields[1]!;
+    writeFileSync(join(dir, 'pw.txt'), `${passwords[0]}\n`);
+    const rack = join(dir, 'fallback.csv');
+    writeFileSync(
+      rack,
+      `id,device,sec2_username,sec2_password\none,${device(1)},prov-sim-1,\ntwo,${device(2)},prov-sim-2,${passwords[1]}\n`,
+    );
+    const s = io({ ESP_PROV_SEC2_PASSWORD: 'not-the-password', ESP_PROV_PASSPHRASE: PASSPHRASE });
+    const argv = ['batch', rack, '--ssid', 'HomeNetwork', '--sec2-pwd-file', join(dir, 'pw.txt'), '--retries', '0'];
+    const code = await run(argv, s.io, new AbortController().signal);
+    assert.equal(code, 0, s.out() + s.err());
+    assert.match(s.out(), /provisioned +one /);
+    assert.match(s.out(), /provisioned +two /);
+  });
+
   it('a wrong password fails that board alone: exit 16, one line per board, JUnit names the code', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
     const { manifest, passwords } = await fleet(3, dir);

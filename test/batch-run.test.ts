@@ -183,6 +183,116 @@ describe('provisionMany', () => {
   });
 });
 
+/** Resolves when `resolve` is called: a board that arrives when the test says so. */
+function later(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('provisionMany over boards that arrive over time', () => {
+  it('provisions each as it arrives, in arrival order, within `concurrency`', async () => {
+    const rack = new Rack();
+    const firstDone = later();
+    let ended = false;
+    async function* arrivals(): AsyncGenerator<Board> {
+      try {
+        yield rack.board('b0');
+        await firstDone.promise;
+        for (const id of ['b1', 'b2', 'b3']) yield rack.board(id);
+      } finally {
+        ended = true;
+      }
+    }
+    const results = await settle(
+      rack.clock,
+      provisionMany(arrivals(), {
+        concurrency: 2,
+        clock: rack.clock,
+        onEvent: (e) => {
+          if (e.type === 'board-end' && e.board === 'b0') firstDone.resolve();
+        },
+      }),
+    );
+    assert.deepEqual(
+      results.map((r) => [r.id, r.outcome]),
+      ['b0', 'b1', 'b2', 'b3'].map((id) => [id, 'provisioned']),
+    );
+    assert.equal(rack.peak, 2);
+    assert.equal(rack.open, 0);
+    assert.ok(ended);
+  });
+
+  it('reports a repeated id as failed without running it', async () => {
+    const rack = new Rack();
+    async function* arrivals(): AsyncGenerator<Board> {
+      yield await Promise.resolve(rack.board('x'));
+      yield rack.board('x');
+    }
+    const results = await settle(rack.clock, provisionMany(arrivals(), { clock: rack.clock }));
+    assert.deepEqual(
+      results.map((r) => [r.id, r.outcome, r.error?.code, r.attempts]),
+      [
+        ['x', 'provisioned', undefined, 1],
+        ['x', 'failed', 'USAGE', 0],
+      ],
+    );
+  });
+
+  it('a stop ends the wait for the next board and tells the source', async () => {
+    const rack = new Rack();
+    const stop = new AbortController();
+    let ended = false;
+    async function* arrivals(): AsyncGenerator<Board> {
+      try {
+        yield rack.board('a');
+        await new Promise(() => undefined); // no further board ever comes
+      } finally {
+        ended = true;
+      }
+    }
+    const results = await settle(
+      rack.clock,
+      provisionMany(arrivals(), {
+        concurrency: 3,
+        clock: rack.clock,
+        signal: stop.signal,
+        onEvent: (e) => {
+          if (e.type === 'board-end') stop.abort();
+        },
+      }),
+    );
+    assert.deepEqual(
+      results.map((r) => [r.id, r.outcome]),
+      [['a', 'provisioned']],
+    );
+    // The generator is suspended in its own await: return() is queued behind it, never awaited by the batch.
+    assert.equal(ended, false);
+  });
+
+  it('a failing source starts no new board, lets the one in flight finish, then rejects', async () => {
+    const rack = new Rack();
+    const recorded: string[] = [];
+    async function* arrivals(): AsyncGenerator<Board> {
+      yield await Promise.resolve(rack.board('a'));
+      throw new EspProvError('TRANSPORT_UNAVAILABLE', 'the adapter went away');
+    }
+    await assert.rejects(
+      settle(
+        rack.clock,
+        provisionMany(arrivals(), {
+          concurrency: 2,
+          clock: rack.clock,
+          journal: { record: (r) => Promise.resolve(void recorded.push(`${r.id}:${r.outcome}`)) },
+        }),
+      ),
+      /the adapter went away/,
+    );
+    assert.deepEqual(recorded, ['a:provisioned']);
+    assert.equal(rack.open, 0);
+  });
+});
+
 describe('retry classification', () => {
   const cases: [ErrorCode, Record<string, unknown> | undefined, string | undefined, boolean][] = [
     ['TIMEOUT', undefined, undefined, true],

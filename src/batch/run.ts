@@ -2,7 +2,7 @@
  * provisionMany: one `provision()` run per board, at most `concurrency` at a time, each retried on retryable
  * failures (retry.ts) with backoff on the injected clock. One board's failure never stops the others. When
  * `signal` aborts, no new board (or retry) starts; boards in flight see the same signal and end CANCELLED
- * through the flow's own clean abort. Every board gets exactly one result, in manifest order.
+ * through the flow's own clean abort. Every board gets exactly one result, in manifest (or arrival) order.
  */
 import { setMaxListeners } from 'node:events';
 import { toHex } from '../bytes.js';
@@ -12,6 +12,7 @@ import { provision, type ProvisionResult } from '../provision/flow.js';
 import { realClock, sleep, type Clock } from '../timers.js';
 import type { Transport } from '../transport/transport.js';
 import { backoffMs, isRetryable } from './retry.js';
+import { fromArray, fromStream } from './source.js';
 import type { BatchEvent, Board, BoardResult, PhaseTimes } from './types.js';
 
 export interface BatchOptions {
@@ -233,16 +234,37 @@ function notStarted(board: Board, clock: Clock): BoardResult {
   };
 }
 
-export async function provisionMany(boards: readonly Board[], options: BatchOptions = {}): Promise<BoardResult[]> {
+/** A board whose id an earlier board of the same stream already had: reported, never run. */
+function duplicate(board: Board, clock: Clock): BoardResult {
+  return {
+    ...notStarted(board, clock),
+    outcome: 'failed',
+    error: { code: 'USAGE', message: `two boards share the id ${JSON.stringify(board.id)}`, exitCode: 2 },
+  };
+}
+
+/**
+ * `boards` is a manifest's array or an AsyncIterable of boards that arrive over time (a discovery): the same
+ * scheduler runs both, and results come back in array / arrival order. A stream ends when it is done or when
+ * the batch is stopped; if it throws, no new board starts, the boards in flight finish (their results went to
+ * `journal` and `onEvent`), and provisionMany rejects with that error.
+ */
+export async function provisionMany(
+  boards: readonly Board[] | AsyncIterable<Board>,
+  options: BatchOptions = {},
+): Promise<BoardResult[]> {
   const concurrency = options.concurrency ?? 1;
   const retries = options.retries ?? 0;
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new EspProvError('USAGE', 'concurrency must be 1 or more');
   if (!Number.isInteger(retries) || retries < 0) throw new EspProvError('USAGE', 'retries must be 0 or more');
+  const isArray = Array.isArray(boards);
   const ids = new Set<string>();
-  for (const b of boards) {
-    if (ids.has(b.id)) throw new EspProvError('USAGE', `two boards share the id ${JSON.stringify(b.id)}`);
-    ids.add(b.id);
+  if (isArray) {
+    for (const b of boards as readonly Board[]) {
+      if (ids.has(b.id)) throw new EspProvError('USAGE', `two boards share the id ${JSON.stringify(b.id)}`);
+      ids.add(b.id);
+    }
   }
   const clock = options.clock ?? realClock;
   // Every board in flight listens to the stop signal (its requests, its waits): one internal signal carries
@@ -255,8 +277,11 @@ export async function provisionMany(boards: readonly Board[], options: BatchOpti
   else outer?.addEventListener('abort', forward, { once: true });
   const signal = stop.signal;
   const o = { ...options, retries, clock, signal };
-  const results: BoardResult[] = new Array<BoardResult>(boards.length);
-  let next = 0;
+  const results: BoardResult[] = [];
+  let sourceError: { error: unknown } | undefined;
+  const pull = isArray
+    ? fromArray(boards as readonly Board[])
+    : fromStream(boards as AsyncIterable<Board>, signal, (error) => (sourceError = { error }));
   const gates = new Map<string, Gate>();
   for (const [transport, n] of Object.entries(options.perTransport ?? {})) {
     if (!Number.isInteger(n) || n < 1) throw new EspProvError('USAGE', `the ${transport} ceiling must be 1 or more`);
@@ -264,27 +289,33 @@ export async function provisionMany(boards: readonly Board[], options: BatchOpti
   }
   const worker = async (): Promise<void> => {
     for (;;) {
-      const i = next++;
-      const board = boards[i];
-      if (board === undefined) return;
-      // Boards start in manifest order; one waiting for its transport's ceiling holds its slot meanwhile.
-      const gate = gates.get(board.transport);
-      await gate?.enter();
+      const next = await pull();
+      if (next === undefined) return;
+      const { board, index } = next;
       let result: BoardResult;
-      try {
-        result = signal.aborted ? notStarted(board, clock) : await runBoard(board, o);
-      } finally {
-        gate?.leave();
+      if (!isArray && ids.has(board.id)) result = duplicate(board, clock);
+      else {
+        ids.add(board.id);
+        // Boards start in arrival order; one waiting for its transport's ceiling holds its slot meanwhile.
+        const gate = gates.get(board.transport);
+        await gate?.enter();
+        try {
+          result = signal.aborted ? notStarted(board, clock) : await runBoard(board, o);
+        } finally {
+          gate?.leave();
+        }
       }
-      results[i] = result;
+      results[index] = result;
       await options.journal?.record(result);
       options.onEvent?.({ type: 'board-end', board: board.id, result });
     }
   };
+  const workers = isArray ? Math.min(concurrency, (boards as readonly Board[]).length) : concurrency;
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, boards.length) }, worker));
+    await Promise.all(Array.from({ length: workers }, worker));
   } finally {
     outer?.removeEventListener('abort', forward);
   }
+  if (sourceError !== undefined) throw sourceError.error;
   return results;
 }

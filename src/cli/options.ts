@@ -129,10 +129,15 @@ function definePrograms(version: string, env: Env, width: number, record: (c: Pa
   inspect.action(() => record({ command: 'inspect', args: inspectArgs(inspectValues(), env) }));
   const batch = program
     .command('batch')
-    .description('provision every board of a manifest (CSV, JSON or NDJSON): concurrency, retries, journal, reports')
-    .argument('<manifest>', 'the manifest file: one board per row (columns in docs/cli.md)');
+    .description(
+      'provision every board of a manifest (CSV, JSON or NDJSON), or each device --discover finds: concurrency, ' +
+        'retries, journal, reports',
+    )
+    .argument('[manifest]', 'the manifest file: one board per row (columns in docs/cli.md); or --discover');
   const batchValues = bindOptions(batch, BATCH_OPTIONS);
-  batch.action((manifest: string) => record({ command: 'batch', args: batchArgs(manifest, batchValues()) }));
+  batch.action((manifest: string | undefined) =>
+    record({ command: 'batch', args: batchArgs(manifest, batchValues(), env) }),
+  );
 
   return program;
 }

@@ -143,7 +143,8 @@ export async function scanForDevices(noble: NobleLike, options: BleScanOptions =
   throw notFound(options, prefix, timeoutMs, [...seen.values()].map(deviceInfo));
 }
 
-async function stopScanning(noble: NobleLike, clock: Clock, logger?: BleLogger): Promise<void> {
+/** Stops a scan, giving up on the confirmation after 1 s (shared with ble-scanner.ts). */
+export async function stopScanning(noble: NobleLike, clock: Clock, logger?: BleLogger): Promise<void> {
   let cancelTimer = (): void => undefined;
   try {
     // A broken adapter may never confirm the stop; the scan is abandoned either way.

@@ -1,16 +1,71 @@
 /**
  * Manifest rows → boards for provisionMany: each row's transport factory (HTTP, BLE or serial, each module
  * loaded only when a row needs it) and its provisioning options, with absent cells falling back to the
- * environment variables a single run reads. Every secret is registered with the redactor before any board runs.
+ * batch's secret flags (--pop, --sec2_pwd, --passphrase...), their files, then the environment variables a single run reads.
+ * Every secret is registered with the redactor before any board runs.
  */
 import { utf8 } from '../../bytes.js';
-import type { Board } from '../../batch/types.js';
+import type { Board, BoardOptions } from '../../batch/types.js';
 import type { BatchTransport, ManifestRow, SecretColumn } from '../../batch/manifest.js';
 import { fromHex } from '../../bytes.js';
 import { EspProvError } from '../../errors.js';
-import { ENV } from '../option-common.js';
 import type { CommandContext } from '../context.js';
 import type { HostWifi } from '../../hostwifi/types.js';
+import { resolveSecret } from '../secrets.js';
+import type { BatchSecrets } from './batch-options.js';
+
+/** The secrets every board falls back on: flag, file, environment (secrets.ts's order), resolved once. */
+export interface Fallbacks {
+  pop?: string;
+  username?: string;
+  password?: string;
+  passphrase?: string;
+}
+
+export async function resolveFallbacks(s: BatchSecrets, ctx: CommandContext): Promise<Fallbacks> {
+  const get = async (src: BatchSecrets[keyof BatchSecrets], what: string): Promise<string | undefined> =>
+    (await resolveSecret(src, what, undefined, ctx.stdin))?.value;
+  const f: Fallbacks = {};
+  const pop = await get(s.pop, 'the PoP');
+  const username = await get(s.username, 'the Security 2 username');
+  const password = await get(s.password, 'the Security 2 password');
+  const passphrase = await get(s.passphrase, 'the Wi-Fi passphrase');
+  if (pop !== undefined) f.pop = pop;
+  if (username !== undefined) f.username = username;
+  if (password !== undefined) f.password = password;
+  if (passphrase !== undefined) f.passphrase = passphrase;
+  for (const v of [f.pop, f.password, f.passphrase]) ctx.redactor.add(v);
+  return f;
+}
+
+/** One board's provisioning options from its own values, the others falling back on `fallback`. */
+export function boardOptions(
+  s: Partial<Record<SecretColumn, string>>,
+  fallback: Fallbacks,
+  ssid: string | undefined,
+  customData: string | undefined,
+  timeoutMs: number | undefined,
+): BoardOptions {
+  const pop = s.pop ?? fallback.pop;
+  const username = s.sec2_username ?? fallback.username;
+  const password = s.sec2_password ?? fallback.password;
+  const passphrase = s.passphrase ?? fallback.passphrase;
+  return {
+    security: {
+      ...(pop !== undefined ? { pop } : {}),
+      ...(username !== undefined ? { username } : {}),
+      ...(password !== undefined ? { password } : {}),
+    },
+    ...(s.thread_dataset !== undefined
+      ? { network: 'thread' as const, thread: { dataset: fromHex(s.thread_dataset) } }
+      : {
+          network: 'wifi' as const,
+          wifi: { ssid: utf8(ssid!), passphrase: passphrase === undefined ? undefined : utf8(passphrase) },
+        }),
+    ...(customData !== undefined ? { custom: [{ endpoint: 'custom-data', data: utf8(customData) }] } : {}),
+    ...(timeoutMs ? { requestTimeoutMs: timeoutMs } : {}),
+  };
+}
 
 /** SoftAP when the device looks like host:port or an IP, serial for a device path, BLE otherwise. */
 export function inferTransport(device: string): BatchTransport {
@@ -84,18 +139,13 @@ export function toBoards(
   secrets: Map<string, Partial<Record<SecretColumn, string>>>,
   ctx: CommandContext,
   timeoutMs: number | undefined,
+  fallback: Fallbacks,
   fallbackSsid?: string,
   join?: BatchJoin,
 ): Board[] {
-  const env = ctx.io.env;
-  const fromEnv = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
   return rows.map((row) => {
     const s = secrets.get(row.id) ?? {};
-    const pop = s.pop ?? fromEnv(ENV.pop);
-    const username = s.sec2_username ?? fromEnv(ENV.username);
-    const password = s.sec2_password ?? fromEnv(ENV.password);
-    const passphrase = s.passphrase ?? fromEnv(ENV.passphrase);
-    for (const v of [pop, password, passphrase, s.thread_dataset]) ctx.redactor.add(v);
+    for (const v of [s.pop, s.sec2_password, s.passphrase, s.thread_dataset]) ctx.redactor.add(v);
     const ssid = row.ssid ?? fallbackSsid;
     if (ssid === undefined && s.thread_dataset === undefined) {
       throw new EspProvError('USAGE', `${row.where}: no ssid (nor --ssid) and no thread_dataset: nothing to provision`);
@@ -108,23 +158,7 @@ export function toBoards(
       transport,
       connect: opener(transport, viaJoin ? join.address : row.device, timeoutMs),
       ...(viaJoin ? joining(row.device, join, ctx) : {}),
-      options: {
-        security: {
-          ...(pop !== undefined ? { pop } : {}),
-          ...(username !== undefined ? { username } : {}),
-          ...(password !== undefined ? { password } : {}),
-        },
-        ...(s.thread_dataset !== undefined
-          ? { network: 'thread' as const, thread: { dataset: fromHex(s.thread_dataset) } }
-          : {
-              network: 'wifi' as const,
-              wifi: { ssid: utf8(ssid!), passphrase: passphrase === undefined ? undefined : utf8(passphrase) },
-            }),
-        ...(row.custom_data !== undefined
-          ? { custom: [{ endpoint: 'custom-data', data: utf8(row.custom_data) }] }
-          : {}),
-        ...(timeoutMs ? { requestTimeoutMs: timeoutMs } : {}),
-      },
+      options: boardOptions(s, fallback, ssid, row.custom_data, timeoutMs),
     };
   });
 }

@@ -1,9 +1,22 @@
 /** `esp-prov batch MANIFEST`: its options and the typed arguments runBatch receives. */
 import { InvalidArgumentError } from 'commander';
 import { EspProvError } from '../../errors.js';
-import { JSON_OPTION, OUTPUT_OPTIONS, outputFlags, type OutputFlags } from '../option-common.js';
-import { flag, list, parsed, text, type OptionValues } from '../option-table.js';
+import {
+  JSON_OPTION,
+  OUTPUT_OPTIONS,
+  PASSPHRASE,
+  POP,
+  SEC2_PASSWORD,
+  SEC2_USERNAME,
+  outputFlags,
+  sources,
+  type Env,
+  type OutputFlags,
+  type SecretSources,
+} from '../option-common.js';
+import { flag, list, oneOf, parsed, text, type OptionValues } from '../option-table.js';
 import { duration, integer } from '../option-values.js';
+import { PROVISION_OPTIONS } from './provision-options.js';
 
 const REPORTS = ['json', 'csv', 'junit'] as const;
 export type BatchReportKind = (typeof REPORTS)[number];
@@ -18,6 +31,9 @@ export function reportSpec(raw: string): { kind: BatchReportKind; path: string }
 }
 
 const BATCH = 'Batch:';
+const DISCOVER = 'Discovery (instead of a manifest):';
+const SECRETS = "Secrets (for every board; a manifest row's own value wins):";
+const P = PROVISION_OPTIONS;
 
 export const BATCH_OPTIONS = {
   concurrency: parsed(['--concurrency'], '<n>', {
@@ -66,12 +82,61 @@ export const BATCH_OPTIONS = {
     group: BATCH,
     parse: duration('--timeout'),
   }),
+  discover: text(['--discover'], '<prefix>', {
+    help: 'provision every device whose name starts with this, each once, as it appears (no manifest)',
+    group: DISCOVER,
+  }),
+  count: parsed(['--count'], '<n>', {
+    help: 'with --discover: stop after this many devices',
+    group: DISCOVER,
+    parse: integer('--count', 1, 100_000),
+  }),
+  untilIdleMs: parsed(['--until-idle'], '<seconds>', {
+    help: 'with --discover: stop when no new device appeared for this long while no board was in progress',
+    group: DISCOVER,
+    parse: duration('--until-idle'),
+  }),
+  transport: oneOf(['--transport'], '<mode>', {
+    help: 'with --discover: how devices are found and reached',
+    group: DISCOVER,
+    choices: ['ble'] as const,
+    default: 'ble',
+    normalize: (raw) => raw.trim().toLowerCase(),
+  }),
+  bleAdapter: { ...P.bleAdapter, group: DISCOVER },
+  pop: { ...P.pop, group: SECRETS },
+  popFile: { ...P.popFile, group: SECRETS },
+  sec2Username: { ...P.sec2Username, group: SECRETS },
+  sec2Pwd: { ...P.sec2Pwd, group: SECRETS },
+  sec2PwdFile: { ...P.sec2PwdFile, group: SECRETS },
+  passphrase: { ...P.passphrase, group: SECRETS },
+  passphraseFile: { ...P.passphraseFile, group: SECRETS },
   ...JSON_OPTION,
   ...OUTPUT_OPTIONS,
 };
 
+/** `--discover`: what to look for and when to stop. */
+export interface DiscoverArgs {
+  prefix: string;
+  count: number | undefined;
+  untilIdleMs: number | undefined;
+  transport: 'ble';
+  bleAdapter: string;
+}
+
+/** The fallbacks every board uses when its manifest row (or a discovered device, which has none) lacks one. */
+export interface BatchSecrets {
+  pop: SecretSources;
+  username: SecretSources;
+  password: SecretSources;
+  passphrase: SecretSources;
+}
+
 export interface BatchArgs extends OutputFlags {
-  manifest: string;
+  /** Exactly one of manifest and discover is set. */
+  manifest: string | undefined;
+  discover: DiscoverArgs | undefined;
+  secrets: BatchSecrets;
   concurrency: number;
   bleConcurrency: number;
   retries: number;
@@ -85,9 +150,52 @@ export interface BatchArgs extends OutputFlags {
   joinAddress: string | undefined;
 }
 
-export function batchArgs(manifest: string, o: OptionValues<typeof BATCH_OPTIONS>): BatchArgs {
+export function batchArgs(
+  manifest: string | undefined,
+  o: OptionValues<typeof BATCH_OPTIONS>,
+  env: Env = {},
+): BatchArgs {
   if (o.resume && o.journal === undefined) throw new EspProvError('USAGE', '--resume needs --journal FILE');
   if (o.force && !o.resume) throw new EspProvError('USAGE', '--force only makes sense with --resume');
   if (o.joinAddress !== undefined && !o.join) throw new EspProvError('USAGE', '--join-address goes with --join');
-  return { ...o, ...outputFlags(o), manifest };
+  if (manifest !== undefined && o.discover !== undefined)
+    throw new EspProvError('USAGE', 'give a MANIFEST or --discover PREFIX, not both');
+  if (manifest === undefined && o.discover === undefined)
+    throw new EspProvError('USAGE', 'give a MANIFEST, or --discover PREFIX to provision devices as they appear');
+  if (o.discover === undefined && (o.count !== undefined || o.untilIdleMs !== undefined))
+    throw new EspProvError('USAGE', '--count and --until-idle only make sense with --discover');
+  if (o.discover !== undefined && o.discover.trim() === '')
+    throw new EspProvError('USAGE', '--discover needs a name prefix, e.g. PROV_');
+  const discover: DiscoverArgs | undefined =
+    o.discover === undefined
+      ? undefined
+      : {
+          prefix: o.discover,
+          count: o.count,
+          untilIdleMs: o.untilIdleMs,
+          transport: o.transport,
+          bleAdapter: o.bleAdapter,
+        };
+  return {
+    ...outputFlags(o),
+    manifest,
+    discover,
+    secrets: {
+      pop: sources(POP, o.pop, o.popFile, env),
+      username: sources(SEC2_USERNAME, o.sec2Username, undefined, env),
+      password: sources(SEC2_PASSWORD, o.sec2Pwd, o.sec2PwdFile, env),
+      passphrase: sources(PASSPHRASE, o.passphrase, o.passphraseFile, env),
+    },
+    concurrency: o.concurrency,
+    bleConcurrency: o.bleConcurrency,
+    retries: o.retries,
+    journal: o.journal,
+    resume: o.resume,
+    force: o.force,
+    reports: o.reports,
+    timeoutMs: o.timeoutMs,
+    ssid: o.ssid,
+    join: o.join,
+    joinAddress: o.joinAddress,
+  };
 }

@@ -1,37 +1,39 @@
 /**
- * `esp-prov batch MANIFEST`: a thin layer over provisionMany (src/batch). Reads and validates the whole
- * manifest and every secret it names before any board is touched; runs the boards; writes the journal as it
+ * `esp-prov batch MANIFEST` / `esp-prov batch --discover PREFIX`: a thin layer over provisionMany (src/batch).
+ * Reads and validates the whole manifest and every secret it names (or, discovering, the secrets every found
+ * board gets: batch-discover.ts) before any board is touched; runs the boards; writes the journal as it
  * goes and the reports at the end (also after Ctrl-C). Output: one line per board outcome, or with --json
  * NDJSON events that carry `board`, then one summary object. Exit 0 when every board is provisioned,
  * BATCH_PARTIAL (16) when some are not, 130 after an interruption.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { Journal, provisionedBefore, readJournal } from '../../batch/journal.js';
+import { Journal, provisionedBefore, readJournal, type JournalLine } from '../../batch/journal.js';
 import { parseManifest, resolveCells } from '../../batch/manifest.js';
 import { renderReport } from '../../batch/report.js';
 import { provisionMany } from '../../batch/run.js';
 import { summarize, type BatchEvent, type Board, type BoardResult } from '../../batch/types.js';
-import { EXIT_CODES } from '../../errors.js';
+import { EXIT_CODES, EspProvError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { eventJson } from '../output-json.js';
 import { decodeUtf8Strict, readInputFile, valueText } from '../read-input.js';
 import type { BatchArgs } from './batch-options.js';
-import { toBoards, type BatchJoin } from './batch-boards.js';
+import { boardOptions, resolveFallbacks, toBoards, type BatchJoin, type Fallbacks } from './batch-boards.js';
+import { openDiscovery, checkDiscoveryEnds, type DiscoveredBoards } from './batch-discover.js';
 import { AP_PASSPHRASE } from './provision-options.js';
 
-async function loadBoards(a: BatchArgs, ctx: CommandContext): Promise<Board[]> {
+async function loadBoards(manifest: string, a: BatchArgs, ctx: CommandContext, fallback: Fallbacks): Promise<Board[]> {
   const read = { signal: ctx.signal, timeoutMs: a.timeoutMs };
-  const bytes = await readInputFile(a.manifest, { ...read, what: 'the manifest', kind: 'manifest' });
-  const rows = parseManifest(decodeUtf8Strict(bytes, 'the manifest'), a.manifest);
+  const bytes = await readInputFile(manifest, { ...read, what: 'the manifest', kind: 'manifest' });
+  const rows = parseManifest(decodeUtf8Strict(bytes, 'the manifest'), manifest);
   // `file:` cells are relative to the manifest, so a rack directory can be moved as a whole.
-  const base = dirname(a.manifest);
+  const base = dirname(manifest);
   const secrets = await resolveCells(rows, {
     env: ctx.io.env,
     readFile: async (p) =>
       valueText(await readInputFile(isAbsolute(p) ? p : resolve(base, p), { ...read, what: p, kind: 'secret' }), p),
   });
-  return toBoards(rows, secrets, ctx, a.timeoutMs, a.ssid, a.join ? await hostJoin(a, ctx) : undefined);
+  return toBoards(rows, secrets, ctx, a.timeoutMs, fallback, a.ssid, a.join ? await hostJoin(a, ctx) : undefined);
 }
 
 /** `--join`: this computer's Wi-Fi tool, and the access points' passphrase from the environment. */
@@ -51,7 +53,15 @@ async function hostJoin(a: BatchArgs, ctx: CommandContext): Promise<BatchJoin> {
   };
 }
 
-function skipped(b: Board): BoardResult {
+async function priorJournal(path: string): Promise<Map<string, JournalLine>> {
+  const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return '';
+    throw e;
+  });
+  return readJournal(text);
+}
+
+function skipped(b: Pick<Board, 'id' | 'device' | 'transport'>): BoardResult {
   const now = new Date().toISOString();
   return {
     id: b.id,
@@ -89,19 +99,25 @@ function eventLine(e: BatchEvent): Record<string, unknown> {
 }
 
 export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<number> {
-  const boards = await loadBoards(a, ctx);
-  let done = new Map<string, unknown>();
-  if (a.resume && a.journal !== undefined && !a.force) {
-    const text = await readFile(a.journal, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return '';
-      throw e;
-    });
-    const journal = readJournal(text);
-    done = new Map(boards.filter((b) => provisionedBefore(journal, b)).map((b) => [b.id, true]));
+  if (a.discover !== undefined) {
+    if (a.ssid === undefined)
+      throw new EspProvError('USAGE', '--discover needs --ssid: the network every discovered board joins');
+    checkDiscoveryEnds(a.discover, ctx);
   }
+  const fallback = await resolveFallbacks(a.secrets, ctx);
+  const boards = a.manifest !== undefined ? await loadBoards(a.manifest, a, ctx, fallback) : [];
+  const prior =
+    a.resume && a.journal !== undefined && !a.force ? await priorJournal(a.journal) : new Map<string, JournalLine>();
+  const done = new Set(boards.filter((b) => provisionedBefore(prior, b)).map((b) => b.id));
   const todo = boards.filter((b) => !done.has(b.id));
-  const journal = a.journal !== undefined ? await Journal.open(a.journal) : undefined;
+  // Results in the order they end: a discovery's boards are known only as they come.
+  const ended: BoardResult[] = [];
+  let discovered: DiscoveredBoards | undefined;
   const onEvent = (e: BatchEvent): void => {
+    if (e.type === 'board-end') {
+      ended.push(e.result);
+      discovered?.ended(e.board);
+    }
     if (a.json) ctx.out.line(eventLine(e));
     else if (e.type === 'board-end') ctx.out.print(outcomeLine(e.result) + '\n');
     else if (e.type === 'board-retry' && a.verbose) {
@@ -109,24 +125,47 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
     }
   };
   for (const b of boards.filter((x) => done.has(x.id))) onEvent({ type: 'board-end', board: b.id, result: skipped(b) });
+  if (a.discover !== undefined) {
+    // A name the journal shows provisioned (under any address: a board's address may change) is skipped.
+    const skip = new Set([...prior.values()].filter((l) => l.outcome === 'provisioned').map((l) => l.id));
+    discovered = await openDiscovery(a.discover, ctx, {
+      options: boardOptions({}, fallback, a.ssid, undefined, a.timeoutMs),
+      timeoutMs: a.timeoutMs,
+      skip,
+      onSkip: (name, address) => {
+        const result = skipped({ id: name, device: address, transport: 'ble' });
+        onEvent({ type: 'board-end', board: name, result });
+      },
+    });
+  }
+  const journal = a.journal !== undefined ? await Journal.open(a.journal).catch(closing(discovered)) : undefined;
   let ran: BoardResult[];
+  let failure: { error: unknown } | undefined;
   try {
-    ran = await provisionMany(todo, {
+    ran = await provisionMany(discovered?.boards ?? todo, {
       concurrency: a.concurrency,
-      // Each BLE board opens its own noble instance on the one adapter, scanning then connecting: concurrent
-      // scans and connections on one HCI device interfere, so BLE boards go one at a time unless told otherwise.
+      // A manifest's BLE boards each open their own noble instance on the one adapter, scanning then
+      // connecting: concurrent scans and connections on one HCI device interfere, so BLE boards go one at a
+      // time unless told otherwise. A discovery shares one instance (it pauses its scan while a link opens).
       perTransport: { ble: a.bleConcurrency },
       retries: a.retries,
       signal: ctx.signal,
       onEvent,
       ...(journal ? { journal } : {}),
     });
+  } catch (e) {
+    // The scanner failed (the adapter went away): what was done is still reported, then the error.
+    if (discovered === undefined) throw e;
+    failure = { error: e };
+    ran = [];
   } finally {
     await journal?.close();
+    discovered?.close();
   }
   const byId = new Map(ran.map((r) => [r.id, r]));
-  const results = boards.map((b) => byId.get(b.id) ?? skipped(b));
+  const results = discovered ? ended : boards.map((b) => byId.get(b.id) ?? skipped(b));
   for (const r of a.reports) await writeFile(r.path, renderReport(r.kind, results), { mode: 0o644 });
+  if (failure) throw failure.error;
   const summary = summarize(results);
   const code = ctx.signal.aborted
     ? EXIT_CODES.CANCELLED
@@ -141,4 +180,12 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
     );
   }
   return code;
+}
+
+/** Releases the scanner when opening the journal fails, then fails the same way. */
+function closing(d: DiscoveredBoards | undefined): (e: unknown) => never {
+  return (e) => {
+    d?.close();
+    throw e;
+  };
 }
