@@ -1,5 +1,6 @@
 /** `esp-prov batch MANIFEST`: its options and the typed arguments runBatch receives. */
 import { InvalidArgumentError } from 'commander';
+import { parseShard, type Shard } from '../../batch/shard.js';
 import { EspProvError } from '../../errors.js';
 import { JSON_OPTION, OUTPUT_OPTIONS, outputFlags, type OutputFlags } from '../option-common.js';
 import { flag, list, parsed, text, type OptionValues } from '../option-table.js';
@@ -18,6 +19,14 @@ export function reportSpec(raw: string): { kind: BatchReportKind; path: string }
 }
 
 const BATCH = 'Batch:';
+
+function shardOption(raw: string): Shard {
+  try {
+    return parseShard(raw);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? `${e.message}.` : String(e));
+  }
+}
 
 export const BATCH_OPTIONS = {
   concurrency: parsed(['--concurrency'], '<n>', {
@@ -58,6 +67,11 @@ export const BATCH_OPTIONS = {
     group: BATCH,
     parse: duration('--timeout'),
   }),
+  shard: parsed(['--shard'], '<k/n>', {
+    help: 'provision only share K of N (by board id: stable when rows are added or reordered), one per runner',
+    group: BATCH,
+    parse: shardOption,
+  }),
   ...JSON_OPTION,
   ...OUTPUT_OPTIONS,
 };
@@ -73,6 +87,7 @@ export interface BatchArgs extends OutputFlags {
   reports: { kind: BatchReportKind; path: string }[];
   timeoutMs: number | undefined;
   ssid: string | undefined;
+  shard: Shard | undefined;
 }
 
 export function batchArgs(manifest: string, o: OptionValues<typeof BATCH_OPTIONS>): BatchArgs {

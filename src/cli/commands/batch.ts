@@ -11,18 +11,28 @@ import { Journal, provisionedBefore, readJournal } from '../../batch/journal.js'
 import { parseManifest, resolveCells } from '../../batch/manifest.js';
 import { renderReport } from '../../batch/report.js';
 import { provisionMany } from '../../batch/run.js';
-import { summarize, type BatchEvent, type Board, type BoardResult } from '../../batch/types.js';
-import { EXIT_CODES } from '../../errors.js';
+import { inShard, shardText } from '../../batch/shard.js';
+import { summarize, type BatchEvent, type BatchSummary, type Board, type BoardResult } from '../../batch/types.js';
+import { EspProvError, EXIT_CODES } from '../../errors.js';
 import type { CommandContext } from '../context.js';
+import { parseQrPayload, type QrPayload } from '../qr-payload.js';
 import { eventJson } from '../output-json.js';
 import { decodeUtf8Strict, readInputFile, valueText } from '../read-input.js';
 import type { BatchArgs } from './batch-options.js';
 import { toBoards } from './batch-boards.js';
 
+/** A device cell copied from a board's label: the QR JSON (starts with `{`) or the esp-jumpstart URL. */
+function devicePayload(cell: string): QrPayload | undefined {
+  return cell.startsWith('{') || /^https?:\/\/[^\s]*[?&]data=/i.test(cell) ? parseQrPayload(cell) : undefined;
+}
+
 async function loadBoards(a: BatchArgs, ctx: CommandContext): Promise<Board[]> {
   const read = { signal: ctx.signal, timeoutMs: a.timeoutMs };
   const bytes = await readInputFile(a.manifest, { ...read, what: 'the manifest', kind: 'manifest' });
-  const rows = parseManifest(decodeUtf8Strict(bytes, 'the manifest'), a.manifest);
+  // The whole manifest is validated on every runner; only this shard's secrets are read (another runner's
+  // `env:` cells need not be set here).
+  const text = decodeUtf8Strict(bytes, 'the manifest');
+  const rows = inShard(parseManifest(text, a.manifest, { devicePayload }), a.shard);
   // `file:` cells are relative to the manifest, so a rack directory can be moved as a whole.
   const base = dirname(a.manifest);
   const secrets = await resolveCells(rows, {
@@ -70,6 +80,11 @@ function eventLine(e: BatchEvent): Record<string, unknown> {
   }
 }
 
+function summaryText(s: BatchSummary, shard: string | undefined): string {
+  const counts = `${s.provisioned} provisioned, ${s.failed} failed, ${s.cancelled} cancelled, ${s.skipped} skipped`;
+  return `${counts} of ${s.total}${shard ? ` (shard ${shard})` : ''}\n`;
+}
+
 export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<number> {
   const boards = await loadBoards(a, ctx);
   let done = new Map<string, unknown>();
@@ -83,7 +98,9 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
   }
   const todo = boards.filter((b) => !done.has(b.id));
   const journal = a.journal !== undefined ? await Journal.open(a.journal) : undefined;
+  const ended: BoardResult[] = [];
   const onEvent = (e: BatchEvent): void => {
+    if (e.type === 'board-end') ended.push(e.result);
     if (a.json) ctx.out.line(eventLine(e));
     else if (e.type === 'board-end') ctx.out.print(outcomeLine(e.result) + '\n');
     else if (e.type === 'board-retry' && a.verbose) {
@@ -92,6 +109,7 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
   };
   for (const b of boards.filter((x) => done.has(x.id))) onEvent({ type: 'board-end', board: b.id, result: skipped(b) });
   let ran: BoardResult[];
+  let journalFailure: EspProvError | undefined;
   try {
     ran = await provisionMany(todo, {
       concurrency: a.concurrency,
@@ -103,24 +121,31 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
       onEvent,
       ...(journal ? { journal } : {}),
     });
+  } catch (e) {
+    // Every board still ended (its outcome printed above): the reports get them all, then the run fails.
+    if (!(e instanceof EspProvError && e.code === 'JOURNAL_FAILED')) throw e;
+    journalFailure = e;
+    ran = ended;
   } finally {
     await journal?.close();
   }
   const byId = new Map(ran.map((r) => [r.id, r]));
   const results = boards.map((b) => byId.get(b.id) ?? skipped(b));
-  for (const r of a.reports) await writeFile(r.path, renderReport(r.kind, results), { mode: 0o644 });
+  const shard = a.shard && shardText(a.shard);
+  for (const r of a.reports) await writeFile(r.path, renderReport(r.kind, results, shard), { mode: 0o644 });
   const summary = summarize(results);
   const code = ctx.signal.aborted
     ? EXIT_CODES.CANCELLED
     : summary.failed + summary.cancelled > 0
       ? EXIT_CODES.BATCH_PARTIAL
       : 0;
-  if (a.json) ctx.out.line({ ok: code === 0, summary, exitCode: code, schemaVersion: 1 });
-  else {
-    const s = summary;
-    ctx.io.stderr.write(
-      `${s.provisioned} provisioned, ${s.failed} failed, ${s.cancelled} cancelled, ${s.skipped} skipped of ${s.total}\n`,
-    );
+  if (journalFailure) {
+    if (!a.json) ctx.io.stderr.write(summaryText(summary, shard));
+    // In --json the failure object is the one summary object, so it carries the counts.
+    const details = { ...journalFailure.details, summary, ...(shard ? { shard } : {}) };
+    throw new EspProvError('JOURNAL_FAILED', journalFailure.message, { cause: journalFailure, details });
   }
+  if (a.json) ctx.out.line({ ok: code === 0, summary, ...(shard ? { shard } : {}), exitCode: code, schemaVersion: 1 });
+  else ctx.io.stderr.write(summaryText(summary, shard));
   return code;
 }

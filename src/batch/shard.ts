@@ -1,0 +1,43 @@
+/**
+ * `--shard K/N`: the share of a manifest one of N runners provisions. A board belongs to shard
+ * (hash(id) mod N) + 1, so the split depends on the board alone: reordering the rows, or adding rows, never
+ * moves a board that was already listed to another shard (a position-based split would move every board
+ * after an inserted row, and two runners could then both provision it, or neither). The price is that shards
+ * are only about equal in size (within a few boards for a rack of hundreds), not exactly equal.
+ */
+import { createHash } from 'node:crypto';
+import { EspProvError } from '../errors.js';
+
+export interface Shard {
+  /** 1-based index of this runner's share. */
+  index: number;
+  /** Number of shares the manifest is split into. */
+  count: number;
+}
+
+/** Parses `K/N` with 1 ≤ K ≤ N. */
+export function parseShard(text: string): Shard {
+  const m = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(text);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new EspProvError('USAGE', `--shard must be K/N with 1 ≤ K ≤ N (e.g. 2/4), not ${JSON.stringify(text)}`);
+  }
+  return { index, count };
+}
+
+/** Which shard (1-based) a board id falls in: SHA-256 is stable across Node versions and platforms. */
+export function shardOf(id: string, count: number): number {
+  const digest = createHash('sha256').update(id, 'utf8').digest();
+  return (digest.readUInt32BE(0) % count) + 1;
+}
+
+/** The boards of `shard`, in their manifest order. */
+export function inShard<T extends { id: string }>(boards: readonly T[], shard: Shard | undefined): T[] {
+  if (shard === undefined) return [...boards];
+  return boards.filter((b) => shardOf(b.id, shard.count) === shard.index);
+}
+
+export function shardText(shard: Shard): string {
+  return `${shard.index}/${shard.count}`;
+}
