@@ -145,7 +145,7 @@ export function hintsFor(err: EspProvError, transport: string | undefined): stri
       ];
     case 'JOURNAL_FAILED':
       return [
-        'free space on (or fix) the journal\'s disk, then run again with --resume --journal FILE',
+        "free space on (or fix) the journal's disk, then run again with --resume --journal FILE",
         'boards the reports show provisioned but the journal does not: check them before provisioning again',
       ];
     case 'INTERNAL':
