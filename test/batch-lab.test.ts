@@ -152,6 +152,26 @@ describe('esp-prov batch in a rack', () => {
     );
   });
 
+  it('at a terminal: the live table, no colour with NO_COLOR, the final frame kept, the cursor given back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-lab-'));
+    const { manifest } = await fleet(3, dir);
+    let err = '';
+    let out = '';
+    const tty: CliIo = {
+      stdout: { write: (t: string) => (out += t) },
+      stderr: Object.assign({ write: (t: string) => (err += t) }, { isTTY: true, columns: 60 }),
+      stdin: Readable.from([]),
+      env: { NO_COLOR: '1' },
+    };
+    const code = await run(['batch', manifest, '--concurrency', '3'], tty, new AbortController().signal);
+    assert.equal(code, 0, out + err);
+    assert.ok(err.startsWith('\u001b[?25l'), 'cursor hidden while the table is up');
+    const ESC = '\u001b';
+    assert.match(err, new RegExp(`3/3 provisioned · [\\d.]+/s · [\\d.]+ s\\n${ESC}\\[\\?25h3 provisioned, 0 failed`));
+    assert.doesNotMatch(err, new RegExp(`${ESC}\\[[\\d;]*m`), 'NO_COLOR: no colour codes');
+    assert.equal(out.split('\n').filter((l) => l.startsWith('provisioned ')).length, 3, 'one line per outcome');
+  });
+
   it('a journal that cannot record (disk full): no new board starts, outcomes still reported, exit 18', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'esp-prov-lab-'));
     const { manifest, rows } = await fleet(4, dir);

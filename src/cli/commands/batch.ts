@@ -14,6 +14,7 @@ import { provisionMany } from '../../batch/run.js';
 import { inShard, shardText } from '../../batch/shard.js';
 import { summarize, type BatchEvent, type BatchSummary, type Board, type BoardResult } from '../../batch/types.js';
 import { EspProvError, EXIT_CODES } from '../../errors.js';
+import { LiveTable } from '../batch-table.js';
 import type { CommandContext } from '../context.js';
 import { parseQrPayload, type QrPayload } from '../qr-payload.js';
 import { eventJson } from '../output-json.js';
@@ -80,6 +81,18 @@ function eventLine(e: BatchEvent): Record<string, unknown> {
   }
 }
 
+/** The live table: only at a terminal (stderr), never with --json or TERM=dumb; the one-line log otherwise. */
+function liveTable(a: BatchArgs, ctx: CommandContext, total: number): LiveTable | undefined {
+  const err = ctx.io.stderr as CommandContext['io']['stderr'] & { columns?: number };
+  if (a.json || err.isTTY !== true || ctx.io.env['TERM'] === 'dumb') return undefined;
+  return new LiveTable({
+    stream: err,
+    colors: ctx.out.colors,
+    total,
+    ...(err.columns !== undefined ? { width: err.columns } : {}),
+  });
+}
+
 function summaryText(s: BatchSummary, shard: string | undefined): string {
   const counts = `${s.provisioned} provisioned, ${s.failed} failed, ${s.cancelled} cancelled, ${s.skipped} skipped`;
   return `${counts} of ${s.total}${shard ? ` (shard ${shard})` : ''}\n`;
@@ -99,12 +112,17 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
   const todo = boards.filter((b) => !done.has(b.id));
   const journal = a.journal !== undefined ? await Journal.open(a.journal) : undefined;
   const ended: BoardResult[] = [];
+  const live = liveTable(a, ctx, boards.length);
+  // With the live table up, permanent lines go above it (it erases itself, then redraws below them).
+  const permanent = (write: () => void): void => (live ? live.above(write) : write());
   const onEvent = (e: BatchEvent): void => {
     if (e.type === 'board-end') ended.push(e.result);
+    live?.event(e);
     if (a.json) ctx.out.line(eventLine(e));
-    else if (e.type === 'board-end') ctx.out.print(outcomeLine(e.result) + '\n');
+    else if (e.type === 'board-end') permanent(() => ctx.out.print(outcomeLine(e.result) + '\n'));
     else if (e.type === 'board-retry' && a.verbose) {
-      ctx.out.debug(`${e.board}: ${e.code}, retrying in ${e.delayMs} ms (attempt ${e.attempt + 1})`);
+      const text = `${e.board}: ${e.code}, retrying in ${e.delayMs} ms (attempt ${e.attempt + 1})`;
+      permanent(() => ctx.out.debug(text));
     }
   };
   for (const b of boards.filter((x) => done.has(x.id))) onEvent({ type: 'board-end', board: b.id, result: skipped(b) });
@@ -127,6 +145,7 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
     journalFailure = e;
     ran = ended;
   } finally {
+    live?.end();
     await journal?.close();
   }
   const byId = new Map(ran.map((r) => [r.id, r]));
