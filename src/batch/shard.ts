@@ -21,7 +21,7 @@ export function parseShard(text: string): Shard {
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
   if (!m || count < 1 || index < 1 || index > count) {
-    throw new EspProvError('USAGE', `--shard must be K/N with 1 ≤ K ≤ N (e.g. 2/4), not ${JSON.stringify(text)}`);
+    throw new EspProvError('USAGE', `a shard is K/N with 1 ≤ K ≤ N (e.g. 2/4), not ${JSON.stringify(text)}`);
   }
   return { index, count };
 }

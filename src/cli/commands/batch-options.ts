@@ -24,7 +24,7 @@ function shardOption(raw: string): Shard {
   try {
     return parseShard(raw);
   } catch (e) {
-    throw new InvalidArgumentError(e instanceof Error ? `${e.message}.` : String(e));
+    throw new InvalidArgumentError(`--shard: ${e instanceof Error ? e.message : String(e)}.`);
   }
 }
 
