@@ -107,9 +107,10 @@ export function renderTable(
   if (s.cancelled) parts.push(`${s.cancelled} cancelled`);
   if (s.skipped) parts.push(`${s.skipped} skipped`);
   if (remaining) parts.push(`${remaining} remaining (${s.inFlight.size} in flight)`);
-  // Rate over this run's boards only: skipped boards took no time.
-  if (finished > 0 && elapsed > 0) {
-    const perSec = (finished * 1000) / elapsed;
+  // Rate over the boards that ran: skipped ones and those cancelled before starting took no time.
+  const ran = s.provisioned + s.failed;
+  if (ran > 0 && elapsed > 0) {
+    const perSec = (ran * 1000) / elapsed;
     parts.push(`${perSec >= 10 ? perSec.toFixed(0) : perSec.toFixed(1)}/s`);
     if (remaining && !o.final) parts.push(`ETA ${elapsedText((remaining * 1000) / perSec)}`);
   }

@@ -89,7 +89,8 @@ function liveTable(a: BatchArgs, ctx: CommandContext, total: number): LiveTable 
     stream: err,
     colors: ctx.out.colors,
     total,
-    ...(err.columns !== undefined ? { width: err.columns } : {}),
+    // A pseudo-terminal nobody sized reports 0 columns: the table's default width then.
+    ...(err.columns !== undefined && err.columns > 0 ? { width: err.columns } : {}),
   });
 }
 
