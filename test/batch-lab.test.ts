@@ -95,7 +95,7 @@ describe('esp-prov batch in a rack', () => {
     assert.deepEqual(ids.sort(), rows.map((r) => r['id']).sort(), 'each board once, over both shards');
     const bad = io();
     assert.equal(await run(['batch', manifest, '--shard', '3/2'], bad.io, new AbortController().signal), 2);
-    assert.match(bad.err(), /--shard: a shard is K\/N with 1 ≤ K ≤ N/);
+    assert.match(bad.err(), /--shard must be K\/N with 1 ≤ K ≤ N/);
   });
 
   it('a device cell may be the QR payload or esp-jumpstart URL; the row’s own cells win', async () => {

@@ -6,24 +6,12 @@
  * are only about equal in size (within a few boards for a rack of hundreds), not exactly equal.
  */
 import { createHash } from 'node:crypto';
-import { EspProvError } from '../errors.js';
 
 export interface Shard {
   /** 1-based index of this runner's share. */
   index: number;
   /** Number of shares the manifest is split into. */
   count: number;
-}
-
-/** Parses `K/N` with 1 ≤ K ≤ N. */
-export function parseShard(text: string): Shard {
-  const m = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(text);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) {
-    throw new EspProvError('USAGE', `a shard is K/N with 1 ≤ K ≤ N (e.g. 2/4), not ${JSON.stringify(text)}`);
-  }
-  return { index, count };
 }
 
 /** Which shard (1-based) a board id falls in: SHA-256 is stable across Node versions and platforms. */

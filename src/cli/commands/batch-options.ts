@@ -1,6 +1,7 @@
 /** `esp-prov batch MANIFEST`: its options and the typed arguments runBatch receives. */
 import { InvalidArgumentError } from 'commander';
-import { parseShard, type Shard } from '../../batch/shard.js';
+// Type only: the option table is loaded at every start, the hashing (node:crypto) only by the batch itself.
+import type { Shard } from '../../batch/shard.js';
 import { EspProvError } from '../../errors.js';
 import { JSON_OPTION, OUTPUT_OPTIONS, outputFlags, type OutputFlags } from '../option-common.js';
 import { flag, list, parsed, text, type OptionValues } from '../option-table.js';
@@ -20,12 +21,15 @@ export function reportSpec(raw: string): { kind: BatchReportKind; path: string }
 
 const BATCH = 'Batch:';
 
-function shardOption(raw: string): Shard {
-  try {
-    return parseShard(raw);
-  } catch (e) {
-    throw new InvalidArgumentError(`--shard: ${e instanceof Error ? e.message : String(e)}.`);
+/** `K/N` with 1 ≤ K ≤ N: share K of N of the manifest (batch/shard.ts). */
+export function parseShard(raw: string): Shard {
+  const m = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(raw);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new InvalidArgumentError(`--shard must be K/N with 1 ≤ K ≤ N (e.g. 2/4), not ${JSON.stringify(raw)}.`);
   }
+  return { index, count };
 }
 
 export const BATCH_OPTIONS = {
@@ -70,7 +74,7 @@ export const BATCH_OPTIONS = {
   shard: parsed(['--shard'], '<k/n>', {
     help: 'provision only share K of N (by board id: stable when rows are added or reordered), one per runner',
     group: BATCH,
-    parse: shardOption,
+    parse: parseShard,
   }),
   ...JSON_OPTION,
   ...OUTPUT_OPTIONS,
