@@ -5,11 +5,15 @@
 //
 //   BENCH_RUNS=N        repetitions per measurement (default 15)
 //   BENCH_BOARDS=1,10,100  fleet sizes for the concurrency measurement
+//   BENCH_ONLY=lab      the lab rows alone: `esp-prov batch` as a child against `esp-prov sim --count` in another
+//   BENCH_LAB_BOARDS=100  BENCH_LAB_BIG=1000 (0: skip)  BENCH_LAB_CONCURRENCY=100   sizes of the two lab runs
+//   BENCH_LAB_FAST=1    the simulators' short timings (a quick check of the harness; not the budgets' setting)
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const lib = await import(join(root, 'dist', 'index.js'));
@@ -313,20 +317,139 @@ async function fleet() {
   }
 }
 
+// 5. The lab: `esp-prov batch` (a real CLI child) against `esp-prov sim --count` in another process ----------
+// Wall of a whole batch against one board's, with the simulator's default (realistic) timing: a batch at
+// full concurrency should cost little more than its slowest board. Then the client's peak RSS and CPU per
+// board for a big rack. The child's numbers come from process.resourceUsage() at its exit (a preload writes
+// them to a file), so no external `time` is needed and the simulator's own work is not counted.
+const LAB_FAST = process.env.BENCH_LAB_FAST === '1';
+const USAGE_HOOK =
+  'data:text/javascript,' +
+  encodeURIComponent(
+    "import{writeFileSync}from'node:fs';process.on('exit',()=>{const f=process.env.BENCH_USAGE_OUT;if(f)writeFileSync(f,JSON.stringify(process.resourceUsage()))});",
+  );
+
+async function simFleet(count, dir) {
+  const manifest = join(dir, `rack-${count}.csv`);
+  const args = ['bin/esp-prov.js', 'sim', '--count', String(count), '--listen', '127.0.0.1:0', '--json'];
+  if (LAB_FAST) args.push('--fast');
+  const usageFile = join(dir, `usage-sim-${count}-${Date.now()}.json`);
+  const child = spawn(process.execPath, ['--import', USAGE_HOOK, ...args, '--manifest-out', manifest], {
+    cwd: root,
+    env: { ...process.env, BENCH_USAGE_OUT: usageFile },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`sim --count ${count}: not ready in 120 s`)), 120_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('"event":"ready"')) {
+        clearTimeout(deadline);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`sim --count ${count} exited ${code}`)));
+  });
+  return {
+    manifest,
+    /** Stops the fleet; resolves with its CPU time in ms (the devices' side of every handshake). */
+    stop: () =>
+      new Promise((resolve) => {
+        child.removeAllListeners('exit');
+        child.once('exit', () => {
+          const u = JSON.parse(readFileSync(usageFile, 'utf8'));
+          resolve((u.userCPUTime + u.systemCPUTime) / 1000);
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function batchChild(manifest, concurrency, dir, label) {
+  const usageFile = join(dir, `usage-${label}.json`);
+  const report = join(dir, `report-${label}.json`);
+  const args = ['--import', USAGE_HOOK, 'bin/esp-prov.js', 'batch', manifest, '--concurrency', String(concurrency)];
+  const r = await run(process.execPath, [...args, '--retries', '0', '--timeout', '60', '--report', `json:${report}`], {
+    BENCH_USAGE_OUT: usageFile,
+  });
+  const { summary } = JSON.parse(readFileSync(report, 'utf8'));
+  const usage = JSON.parse(readFileSync(usageFile, 'utf8'));
+  return { ...r, summary, usage };
+}
+
+async function lab() {
+  const dir = mkdtempSync(join(os.tmpdir(), 'esp-prov-bench-'));
+  const n = Number(process.env.BENCH_LAB_BOARDS ?? 100);
+  const big = Number(process.env.BENCH_LAB_BIG ?? 1000);
+  const conc = Number(process.env.BENCH_LAB_CONCURRENCY ?? 100);
+  const timing = LAB_FAST ? 'fast timing' : 'default timing';
+  // One board alone: its own one-device fleet (a provisioned simulated device stops answering).
+  const ones = [];
+  for (let i = 0; i < 3; i++) {
+    const one = await simFleet(1, dir);
+    const r = await batchChild(one.manifest, 1, dir, `one-${i}`);
+    await one.stop();
+    if (r.summary.provisioned !== 1) throw new Error(`one board: ${JSON.stringify(r.summary)}`);
+    ones.push(r.ms);
+  }
+  row('lab (esp-prov batch child, sim --count in another process)', `1 board, ${timing}: wall`, ones);
+  const rack = await simFleet(n, dir);
+  const many = await batchChild(rack.manifest, conc, dir, 'many');
+  const simCpu = await rack.stop();
+  const ratio = many.ms / median(ones);
+  const clientCpu = (many.usage.userCPUTime + many.usage.systemCPUTime) / 1000;
+  // On a small machine the simulators' own CPU (the device side of each Security 2 handshake) bounds the
+  // rack: shown so that a ratio over budget says whose time it was.
+  const cores = os.cpus().length;
+  row(
+    'lab (esp-prov batch child, sim --count in another process)',
+    `${n} boards, concurrency ${conc}, ${timing}: wall`,
+    [many.ms],
+    'ms',
+    `×${ratio.toFixed(2)} one board's wall; ${many.summary.provisioned}/${n} provisioned; CPU: client ${fmt(clientCpu / n)} ms, simulator ${fmt(simCpu / n)} ms per board (${fmt((clientCpu + simCpu) / cores)} ms of wall on ${cores} cores)`,
+  );
+  budget(
+    `${n} boards at concurrency ${conc} vs one board`,
+    ratio <= 1.5 && many.summary.provisioned === n,
+    `×${ratio.toFixed(2)} (budget ×1.5), ${many.summary.provisioned}/${n} provisioned`,
+  );
+  if (big === 0) return rmSync(dir, { recursive: true, force: true });
+  const bigRack = await simFleet(big, dir);
+  const bigRun = await batchChild(bigRack.manifest, conc, dir, 'big');
+  await bigRack.stop();
+  const rssMiB = bigRun.usage.maxRSS / 1024;
+  const cpuPerBoard = (bigRun.usage.userCPUTime + bigRun.usage.systemCPUTime) / 1000 / big;
+  row(
+    'lab (esp-prov batch child, sim --count in another process)',
+    `${big} boards, concurrency ${conc}, ${timing}: wall`,
+    [bigRun.ms],
+    'ms',
+    `peak RSS ${rssMiB.toFixed(0)} MiB, CPU ${fmt(cpuPerBoard)} ms per board; ${bigRun.summary.provisioned}/${big} provisioned`,
+  );
+  budget(`batch client peak RSS, ${big} boards`, rssMiB <= 250, `${rssMiB.toFixed(0)} MiB (budget 250 MiB)`);
+  if (bigRun.summary.provisioned !== big) budget(`batch of ${big}`, false, JSON.stringify(bigRun.summary));
+  rmSync(dir, { recursive: true, force: true });
+}
+
 console.error(
   `esp-prov benchmark: ${RUNS} runs per measurement on ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
 );
 // BENCH_ONLY=cli: the command-line rows alone (a quick before/after of start-up or status polling).
 const only = process.env.BENCH_ONLY;
-if (only !== 'cli') {
-  await coldStart();
-  await provisioningRuns();
-}
-await cliRuns();
-await cliRuns(true);
-if (only !== 'cli') {
-  sec2Cost();
-  await fleet();
+if (only === 'lab') await lab();
+else {
+  if (only !== 'cli') {
+    await coldStart();
+    await provisioningRuns();
+  }
+  await cliRuns();
+  await cliRuns(true);
+  if (only !== 'cli') {
+    sec2Cost();
+    await fleet();
+    await lab();
+  }
 }
 
 let section = '';

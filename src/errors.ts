@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'THREAD_NOT_FOUND', // the device could not attach to the Thread network
   'BATCH_PARTIAL', // a batch ran, and some of its boards were not provisioned (each board's own code is in its result)
   'APPLIED_UNCONFIRMED', // the credentials were applied, but the device's outcome could not be read: it may have joined
+  'JOURNAL_FAILED', // the batch journal could not record an outcome: the batch stopped starting boards
   'INTERNAL', // a bug in esp-prov
 ] as const;
 
@@ -55,6 +56,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   THREAD_NOT_FOUND: 15,
   BATCH_PARTIAL: 16,
   APPLIED_UNCONFIRMED: 17,
+  JOURNAL_FAILED: 18,
   INTERNAL: 1,
 };
 

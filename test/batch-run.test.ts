@@ -72,6 +72,40 @@ class Rack {
 }
 
 describe('provisionMany', () => {
+  it('a journal that cannot record stops new boards; those in flight finish; every board has a result', async () => {
+    const rack = new Rack();
+    const boards = Array.from({ length: 6 }, (_, i) => rack.board(`b${i}`));
+    const recorded: string[] = [];
+    const journal = {
+      record: (r: { id: string }): Promise<void> => {
+        if (recorded.length === 1) {
+          return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+        }
+        recorded.push(r.id);
+        return Promise.resolve();
+      },
+    };
+    const events: BatchEvent[] = [];
+    const failed = await settle(
+      rack.clock,
+      provisionMany(boards, { concurrency: 2, clock: rack.clock, journal, onEvent: (e) => events.push(e) }).then(
+        () => assert.fail('the batch must not end as if every outcome were recorded'),
+        (e: unknown) => e,
+      ),
+    );
+    assert.ok(failed instanceof EspProvError && failed.code === 'JOURNAL_FAILED', String(failed));
+    assert.match(failed.message, /could not record .*ENOSPC.*no further board was started/);
+    const ends = events.flatMap((e) => (e.type === 'board-end' ? [e.result] : []));
+    assert.deepEqual(ends.map((r) => r.id).sort(), boards.map((b) => b.id).sort(), 'one board-end per board');
+    const started = new Set(events.flatMap((e) => (e.type === 'board-start' ? [e.board] : [])));
+    // The two first boards end in the same turn: whether a third started before the failing record is timing.
+    assert.ok(started.size === 2 || started.size === 3, `${started.size} boards started`);
+    const notStarted = ends.filter((r) => r.attempts === 0);
+    assert.equal(notStarted.length, 6 - started.size);
+    for (const r of notStarted) assert.equal(r.error?.message, 'not started: the journal could not record');
+    assert.equal(rack.open, 0, 'every link was closed');
+  });
+
   it('provisions every board, never more than `concurrency` in flight, with facts per board', async () => {
     const rack = new Rack();
     const boards = Array.from({ length: 7 }, (_, i) => rack.board(`b${i}`));

@@ -45,6 +45,22 @@ export interface ManifestRow {
 
 type RawRow = { line: number; cells: Map<string, string> };
 
+/**
+ * What a device's QR code says (the CLI's parser for the JSON payload or the esp-jumpstart URL is passed in:
+ * this layer does not import the CLI). `pop` is the Security 2 password when `username` is present.
+ */
+export interface DevicePayload {
+  name: string | undefined;
+  transport: 'ble' | 'softap' | undefined;
+  pop: string | undefined;
+  username: string | undefined;
+}
+
+export interface ManifestOptions {
+  /** Reads a `device` cell as a QR payload: undefined when the cell is a plain device; throws when malformed. */
+  devicePayload?: (cell: string) => DevicePayload | undefined;
+}
+
 function usage(where: string, message: string): EspProvError {
   return new EspProvError('USAGE', `${where}: ${message}`, { details: { manifest: where } });
 }
@@ -166,15 +182,31 @@ function cell(raw: string, column: string, where: string): Cell {
   return { kind: 'value', value: raw.startsWith('raw:') ? raw.slice(4) : raw };
 }
 
-function validRow(raw: RawRow, file: string): ManifestRow {
+/** A `device` cell that is a QR payload: its name, transport and credentials, for cells the row leaves empty. */
+function fromPayload(cell: string, where: string, o: ManifestOptions): DevicePayload | undefined {
+  let p: DevicePayload | undefined;
+  try {
+    p = o.devicePayload?.(cell);
+  } catch (e) {
+    // The parser's messages name fields, never values: the payload may hold the PoP.
+    throw usage(where, `device: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (p !== undefined && (p.name === undefined || p.name.trim() === ''))
+    throw usage(where, 'device: the QR payload has no "name" (the BLE name or SoftAP network of the board)');
+  return p;
+}
+
+function validRow(raw: RawRow, file: string, o: ManifestOptions): ManifestRow {
   const where = `${file}:${raw.line}`;
   const get = (c: ManifestColumn): string | undefined => {
     const v = raw.cells.get(c)?.trim();
     return v === undefined || v === '' ? undefined : v;
   };
-  const device = get('device');
-  if (device === undefined) throw usage(where, 'no device (a BLE name or address, host:port, or serial port)');
-  const transport = get('transport')?.toLowerCase();
+  const cellDevice = get('device');
+  if (cellDevice === undefined) throw usage(where, 'no device (a BLE name or address, host:port, or serial port)');
+  const qr = fromPayload(cellDevice, where, o);
+  const device = qr?.name?.trim() ?? cellDevice;
+  const transport = get('transport')?.toLowerCase() ?? qr?.transport;
   if (transport !== undefined && !(BATCH_TRANSPORTS as readonly string[]).includes(transport)) {
     throw usage(where, `transport ${JSON.stringify(transport)} is not one of ${BATCH_TRANSPORTS.join(', ')}`);
   }
@@ -193,6 +225,14 @@ function validRow(raw: RawRow, file: string): ManifestRow {
     }
     secrets[column] = c;
   }
+  // The row's own cells win over the QR code's (a rack may rotate a PoP without reprinting labels).
+  if (qr?.pop !== undefined && qr.pop !== '') {
+    const value = (v: string): Cell => ({ kind: 'value', value: v });
+    if (qr.username !== undefined) {
+      secrets.sec2_username ??= value(qr.username);
+      secrets.sec2_password ??= value(qr.pop);
+    } else secrets.pop ??= value(qr.pop);
+  } else if (qr?.username !== undefined) secrets.sec2_username ??= { kind: 'value', value: qr.username };
   return {
     where,
     id: get('id') ?? device,
@@ -210,11 +250,11 @@ export function manifestFormat(text: string): 'json' | 'ndjson' | 'csv' {
   return first === '[' ? 'json' : first === '{' ? 'ndjson' : 'csv';
 }
 
-export function parseManifest(text: string, file: string): ManifestRow[] {
+export function parseManifest(text: string, file: string, options: ManifestOptions = {}): ManifestRow[] {
   const format = manifestFormat(text);
   const raws =
     format === 'json' ? jsonRows(text, file) : format === 'ndjson' ? ndjsonRows(text, file) : csvRows(text, file);
-  const rows = raws.map((r) => validRow(r, file));
+  const rows = raws.map((r) => validRow(r, file, options));
   if (rows.length === 0) throw usage(`${file}:1`, 'the manifest lists no boards');
   const devices = new Map<string, string>();
   const ids = new Map<string, string>();

@@ -8,8 +8,10 @@ import { summarize, type BoardResult } from './types.js';
 export const REPORT_KINDS = ['json', 'csv', 'junit'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
-export function jsonReport(results: readonly BoardResult[]): string {
-  return JSON.stringify({ schemaVersion: 1, summary: summarize(results), boards: results }, null, 2) + '\n';
+/** `shard` (K/N) names which share of the manifest the results are, when the batch ran with --shard. */
+export function jsonReport(results: readonly BoardResult[], shard?: string): string {
+  const head = { schemaVersion: 1, ...(shard ? { shard } : {}), summary: summarize(results) };
+  return JSON.stringify({ ...head, boards: results }, null, 2) + '\n';
 }
 
 const CSV_COLUMNS = [
@@ -136,6 +138,9 @@ export function junitReport(results: readonly BoardResult[], name = 'esp-prov ba
   ].join('\n');
 }
 
-export function renderReport(kind: ReportKind, results: readonly BoardResult[]): string {
-  return kind === 'json' ? jsonReport(results) : kind === 'csv' ? csvReport(results) : junitReport(results);
+export function renderReport(kind: ReportKind, results: readonly BoardResult[], shard?: string): string {
+  if (kind === 'json') return jsonReport(results, shard);
+  if (kind === 'csv') return csvReport(results);
+  // Each shard's suite gets its own name, so a CI reporter that merges the runners' files tells them apart.
+  return junitReport(results, shard ? `esp-prov batch shard ${shard}` : undefined);
 }

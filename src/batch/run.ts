@@ -27,7 +27,12 @@ export interface BatchOptions {
   retries?: number;
   signal?: AbortSignal;
   onEvent?: (e: BatchEvent) => void;
-  /** Called with each board's result as it ends, before the next board of that slot starts (journal.ts). */
+  /**
+   * Called with each board's result as it ends, before the next board of that slot starts (journal.ts). When
+   * it fails, no further board starts (a resumed batch would provision again a board the journal does not
+   * show), boards in flight finish, every board still gets its result and board-end event, and provisionMany
+   * then rejects with JOURNAL_FAILED.
+   */
   journal?: { record(result: BoardResult): Promise<void> };
   clock?: Clock;
   /** [0, 1) source for backoff jitter (tests pass a constant). */
@@ -219,14 +224,14 @@ class Gate {
 }
 
 /** A board that never started because the batch was stopped first. */
-function notStarted(board: Board, clock: Clock): BoardResult {
+function notStarted(board: Board, clock: Clock, why = 'the batch was stopped'): BoardResult {
   const now = iso(clock);
   return {
     id: board.id,
     device: board.device,
     transport: board.transport,
     outcome: 'cancelled',
-    error: { code: 'CANCELLED', message: 'not started: the batch was stopped', exitCode: 130 },
+    error: { code: 'CANCELLED', message: `not started: ${why}`, exitCode: 130 },
     attempts: 0,
     phases: {},
     startedAt: now,
@@ -287,6 +292,19 @@ export async function provisionMany(
     if (!Number.isInteger(n) || n < 1) throw new EspProvError('USAGE', `the ${transport} ceiling must be 1 or more`);
     gates.set(transport, new Gate(n));
   }
+  let journalError: EspProvError | undefined;
+  const record = async (result: BoardResult): Promise<void> => {
+    try {
+      await options.journal?.record(result);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      journalError ??= new EspProvError(
+        'JOURNAL_FAILED',
+        `the journal could not record the outcome of ${JSON.stringify(result.id)} (${why}); no further board was started, so that a resumed batch cannot provision a board twice`,
+        { cause: e, details: { board: result.id } },
+      );
+    }
+  };
   const worker = async (): Promise<void> => {
     for (;;) {
       const next = await pull();
@@ -300,13 +318,17 @@ export async function provisionMany(
         const gate = gates.get(board.transport);
         await gate?.enter();
         try {
-          result = signal.aborted ? notStarted(board, clock) : await runBoard(board, o);
+          result = signal.aborted
+            ? notStarted(board, clock)
+            : journalError
+              ? notStarted(board, clock, 'the journal could not record')
+              : await runBoard(board, o);
         } finally {
           gate?.leave();
         }
       }
       results[index] = result;
-      await options.journal?.record(result);
+      await record(result);
       options.onEvent?.({ type: 'board-end', board: board.id, result });
     }
   };
@@ -317,5 +339,6 @@ export async function provisionMany(
     outer?.removeEventListener('abort', forward);
   }
   if (sourceError !== undefined) throw sourceError.error;
+  if (journalError) throw journalError;
   return results;
 }

@@ -152,6 +152,11 @@ export function hintsFor(err: EspProvError, transport: string | undefined): stri
         'the device has the credentials: check whether it joined (its log, your router) before provisioning again',
         'a device stops provisioning once it has joined, so it may no longer answer',
       ];
+    case 'JOURNAL_FAILED':
+      return [
+        "free space on (or fix) the journal's disk, then run again with --resume --journal FILE",
+        'boards the reports show provisioned but the journal does not: check them before provisioning again',
+      ];
     case 'INTERNAL':
       return ['this is a bug in esp-prov: please report it with the output of -v'];
   }

@@ -30,6 +30,7 @@ const CODE_LABELS: Readonly<Record<ErrorCode, string>> = {
   THREAD_NOT_FOUND: 'Thread network not found',
   BATCH_PARTIAL: 'batch: some boards were not provisioned',
   APPLIED_UNCONFIRMED: 'credentials applied, outcome unknown',
+  JOURNAL_FAILED: 'batch: the journal could not record, stopped',
   INTERNAL: 'internal error, a bug',
 };
 

@@ -1,5 +1,7 @@
 /** `esp-prov batch MANIFEST`: its options and the typed arguments runBatch receives. */
 import { InvalidArgumentError } from 'commander';
+// Type only: the option table is loaded at every start, the hashing (node:crypto) only by the batch itself.
+import type { Shard } from '../../batch/shard.js';
 import { EspProvError } from '../../errors.js';
 import {
   JSON_OPTION,
@@ -34,6 +36,17 @@ const BATCH = 'Batch:';
 const DISCOVER = 'Discovery (instead of a manifest):';
 const SECRETS = "Secrets (for every board; a manifest row's own value wins):";
 const P = PROVISION_OPTIONS;
+
+/** `K/N` with 1 ≤ K ≤ N: share K of N of the manifest (batch/shard.ts). */
+export function parseShard(raw: string): Shard {
+  const m = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(raw);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new InvalidArgumentError(`--shard must be K/N with 1 ≤ K ≤ N (e.g. 2/4), not ${JSON.stringify(raw)}.`);
+  }
+  return { index, count };
+}
 
 export const BATCH_OPTIONS = {
   concurrency: parsed(['--concurrency'], '<n>', {
@@ -111,6 +124,11 @@ export const BATCH_OPTIONS = {
   sec2PwdFile: { ...P.sec2PwdFile, group: SECRETS },
   passphrase: { ...P.passphrase, group: SECRETS },
   passphraseFile: { ...P.passphraseFile, group: SECRETS },
+  shard: parsed(['--shard'], '<k/n>', {
+    help: 'provision only share K of N (by board id: stable when rows are added or reordered), one per runner',
+    group: BATCH,
+    parse: parseShard,
+  }),
   ...JSON_OPTION,
   ...OUTPUT_OPTIONS,
 };
@@ -148,6 +166,7 @@ export interface BatchArgs extends OutputFlags {
   ssid: string | undefined;
   join: boolean;
   joinAddress: string | undefined;
+  shard: Shard | undefined;
 }
 
 export function batchArgs(
@@ -164,6 +183,8 @@ export function batchArgs(
     throw new EspProvError('USAGE', 'give a MANIFEST, or --discover PREFIX to provision devices as they appear');
   if (o.discover === undefined && (o.count !== undefined || o.untilIdleMs !== undefined))
     throw new EspProvError('USAGE', '--count and --until-idle only make sense with --discover');
+  if (o.discover !== undefined && o.shard !== undefined)
+    throw new EspProvError('USAGE', '--shard splits a manifest; with --discover each runner finds its own devices');
   if (o.discover !== undefined && o.discover.trim() === '')
     throw new EspProvError('USAGE', '--discover needs a name prefix, e.g. PROV_');
   const discover: DiscoverArgs | undefined =
@@ -197,5 +218,6 @@ export function batchArgs(
     ssid: o.ssid,
     join: o.join,
     joinAddress: o.joinAddress,
+    shard: o.shard,
   };
 }

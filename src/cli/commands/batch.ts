@@ -12,9 +12,12 @@ import { Journal, provisionedBefore, readJournal, type JournalLine } from '../..
 import { parseManifest, resolveCells } from '../../batch/manifest.js';
 import { renderReport } from '../../batch/report.js';
 import { provisionMany } from '../../batch/run.js';
-import { summarize, type BatchEvent, type Board, type BoardResult } from '../../batch/types.js';
-import { EXIT_CODES, EspProvError } from '../../errors.js';
+import { inShard, shardText } from '../../batch/shard.js';
+import { summarize, type BatchEvent, type BatchSummary, type Board, type BoardResult } from '../../batch/types.js';
+import { EspProvError, EXIT_CODES } from '../../errors.js';
+import { LiveTable } from '../batch-table.js';
 import type { CommandContext } from '../context.js';
+import { parseQrPayload, type QrPayload } from '../qr-payload.js';
 import { eventJson } from '../output-json.js';
 import { decodeUtf8Strict, readInputFile, valueText } from '../read-input.js';
 import type { BatchArgs } from './batch-options.js';
@@ -22,10 +25,18 @@ import { boardOptions, resolveFallbacks, toBoards, type BatchJoin, type Fallback
 import { openDiscovery, checkDiscoveryEnds, type DiscoveredBoards } from './batch-discover.js';
 import { AP_PASSPHRASE } from './provision-options.js';
 
+/** A device cell copied from a board's label: the QR JSON (starts with `{`) or the esp-jumpstart URL. */
+function devicePayload(cell: string): QrPayload | undefined {
+  return cell.startsWith('{') || /^https?:\/\/[^\s]*[?&]data=/i.test(cell) ? parseQrPayload(cell) : undefined;
+}
+
 async function loadBoards(manifest: string, a: BatchArgs, ctx: CommandContext, fallback: Fallbacks): Promise<Board[]> {
   const read = { signal: ctx.signal, timeoutMs: a.timeoutMs };
   const bytes = await readInputFile(manifest, { ...read, what: 'the manifest', kind: 'manifest' });
-  const rows = parseManifest(decodeUtf8Strict(bytes, 'the manifest'), manifest);
+  // The whole manifest is validated on every runner; only this shard's secrets are read (another runner's
+  // `env:` cells need not be set here).
+  const text = decodeUtf8Strict(bytes, 'the manifest');
+  const rows = inShard(parseManifest(text, manifest, { devicePayload }), a.shard);
   // `file:` cells are relative to the manifest, so a rack directory can be moved as a whole.
   const base = dirname(manifest);
   const secrets = await resolveCells(rows, {
@@ -98,6 +109,24 @@ function eventLine(e: BatchEvent): Record<string, unknown> {
   }
 }
 
+/** The live table: only at a terminal (stderr), never with --json or TERM=dumb; the one-line log otherwise. */
+function liveTable(a: BatchArgs, ctx: CommandContext, total: number | undefined): LiveTable | undefined {
+  const err = ctx.io.stderr as CommandContext['io']['stderr'] & { columns?: number };
+  if (a.json || err.isTTY !== true || ctx.io.env['TERM'] === 'dumb') return undefined;
+  return new LiveTable({
+    stream: err,
+    colors: ctx.out.colors,
+    total,
+    // A pseudo-terminal nobody sized reports 0 columns: the table's default width then.
+    ...(err.columns !== undefined && err.columns > 0 ? { width: err.columns } : {}),
+  });
+}
+
+function summaryText(s: BatchSummary, shard: string | undefined): string {
+  const counts = `${s.provisioned} provisioned, ${s.failed} failed, ${s.cancelled} cancelled, ${s.skipped} skipped`;
+  return `${counts} of ${s.total}${shard ? ` (shard ${shard})` : ''}\n`;
+}
+
 export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<number> {
   if (a.discover !== undefined) {
     if (a.ssid === undefined)
@@ -113,15 +142,20 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
   // Results in the order they end: a discovery's boards are known only as they come.
   const ended: BoardResult[] = [];
   let discovered: DiscoveredBoards | undefined;
+  const live = liveTable(a, ctx, a.discover ? a.discover.count : boards.length);
+  // With the live table up, permanent lines go above it (it erases itself, then redraws below them).
+  const permanent = (write: () => void): void => (live ? live.above(write) : write());
   const onEvent = (e: BatchEvent): void => {
     if (e.type === 'board-end') {
       ended.push(e.result);
       discovered?.ended(e.board);
     }
+    live?.event(e);
     if (a.json) ctx.out.line(eventLine(e));
-    else if (e.type === 'board-end') ctx.out.print(outcomeLine(e.result) + '\n');
+    else if (e.type === 'board-end') permanent(() => ctx.out.print(outcomeLine(e.result) + '\n'));
     else if (e.type === 'board-retry' && a.verbose) {
-      ctx.out.debug(`${e.board}: ${e.code}, retrying in ${e.delayMs} ms (attempt ${e.attempt + 1})`);
+      const text = `${e.board}: ${e.code}, retrying in ${e.delayMs} ms (attempt ${e.attempt + 1})`;
+      permanent(() => ctx.out.debug(text));
     }
   };
   for (const b of boards.filter((x) => done.has(x.id))) onEvent({ type: 'board-end', board: b.id, result: skipped(b) });
@@ -141,6 +175,7 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
   const journal = a.journal !== undefined ? await Journal.open(a.journal).catch(closing(discovered)) : undefined;
   let ran: BoardResult[];
   let failure: { error: unknown } | undefined;
+  let journalFailure: EspProvError | undefined;
   try {
     ran = await provisionMany(discovered?.boards ?? todo, {
       concurrency: a.concurrency,
@@ -154,17 +189,24 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
       ...(journal ? { journal } : {}),
     });
   } catch (e) {
-    // The scanner failed (the adapter went away): what was done is still reported, then the error.
-    if (discovered === undefined) throw e;
-    failure = { error: e };
-    ran = [];
+    // Every board still ended (its outcome printed above): the reports get them all, then the run fails.
+    if (e instanceof EspProvError && e.code === 'JOURNAL_FAILED') {
+      journalFailure = e;
+      ran = ended;
+    } else if (discovered !== undefined) {
+      // The scanner failed (the adapter went away): what was done is still reported, then the error.
+      failure = { error: e };
+      ran = [];
+    } else throw e;
   } finally {
+    live?.end();
     await journal?.close();
     discovered?.close();
   }
   const byId = new Map(ran.map((r) => [r.id, r]));
   const results = discovered ? ended : boards.map((b) => byId.get(b.id) ?? skipped(b));
-  for (const r of a.reports) await writeFile(r.path, renderReport(r.kind, results), { mode: 0o644 });
+  const shard = a.shard && shardText(a.shard);
+  for (const r of a.reports) await writeFile(r.path, renderReport(r.kind, results, shard), { mode: 0o644 });
   if (failure) throw failure.error;
   const summary = summarize(results);
   const code = ctx.signal.aborted
@@ -172,13 +214,14 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
     : summary.failed + summary.cancelled > 0
       ? EXIT_CODES.BATCH_PARTIAL
       : 0;
-  if (a.json) ctx.out.line({ ok: code === 0, summary, exitCode: code, schemaVersion: 1 });
-  else {
-    const s = summary;
-    ctx.io.stderr.write(
-      `${s.provisioned} provisioned, ${s.failed} failed, ${s.cancelled} cancelled, ${s.skipped} skipped of ${s.total}\n`,
-    );
+  if (journalFailure) {
+    if (!a.json) ctx.io.stderr.write(summaryText(summary, shard));
+    // In --json the failure object is the one summary object, so it carries the counts.
+    const details = { ...journalFailure.details, summary, ...(shard ? { shard } : {}) };
+    throw new EspProvError('JOURNAL_FAILED', journalFailure.message, { cause: journalFailure, details });
   }
+  if (a.json) ctx.out.line({ ok: code === 0, summary, ...(shard ? { shard } : {}), exitCode: code, schemaVersion: 1 });
+  else ctx.io.stderr.write(summaryText(summary, shard));
   return code;
 }
 

@@ -6,6 +6,7 @@
  */
 import { untilInterrupted } from './sim-serve.js';
 import { createHmac, randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { rename, writeFile } from 'node:fs/promises';
 import { fromUtf8 } from '../../bytes.js';
 import type { SimAccessPoint } from '../../sim/access-points.js';
@@ -62,6 +63,9 @@ export async function runSimFleet(a: SimArgs, ctx: CommandContext): Promise<numb
   const ap = aps.find((x) => x.passphrase !== undefined && x.passphrase.length > 0) ?? aps[0]!;
   const running: RunningSimulator[] = [];
   const devices: FleetDevice[] = [];
+  // Every device listens to the one stop signal for its whole life: sized for the fleet, so that Node does not
+  // take a rack of more than ten devices for a listener leak.
+  setMaxListeners(count + 16, ctx.signal);
   try {
     for (let i = 0; i < count; i++) {
       const id = `sim-${String(i + 1).padStart(width, '0')}`;
