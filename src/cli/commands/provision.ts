@@ -270,6 +270,7 @@ export async function runProvision(a: ProvisionArgs, ctx: CommandContext): Promi
       requestTimeoutMs: a.timeoutMs,
       connectTimeoutMs: a.timeoutMs,
       signal: ctx.signal,
+      ...(ctx.io.clock ? { clock: ctx.io.clock } : {}),
       onEvent: (e) => {
         if (e.type === 'custom-data') answers.push({ endpoint: e.endpoint, response: e.response });
         recording?.event(e);
