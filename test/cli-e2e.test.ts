@@ -9,17 +9,16 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
 import { buildThreadDataset } from '../src/endpoints/thread-dataset.js';
 import { EXIT_CODES } from '../src/errors.js';
-import { run, type CliIo } from '../src/cli/main.js';
 import { N } from '../src/security/srp.js';
 import { toAccessPoint } from '../src/sim/access-points.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
 import type { SimSecurity } from '../src/sim/options.js';
+import { runCli as cli } from './helpers/cli-run.js';
 
 const POP = 'pop-Secret-7f3a';
 const PASSWORD = 'srp-Password-91c2';
@@ -65,34 +64,6 @@ async function device(security: SimSecurity, extra: Record<string, unknown> = {}
 
 const SEC1: SimSecurity = { version: 1, pop: utf8(POP) };
 const SEC2: SimSecurity = { version: 2, username: utf8('lab'), password: utf8(PASSWORD) };
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** Parsed stdout lines (with --json). */
-  lines: Record<string, unknown>[];
-  last: Record<string, unknown>;
-}
-
-async function cli(argv: string[], o: { env?: Record<string, string>; stdin?: string } = {}): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdin: Readable.from(o.stdin !== undefined ? [o.stdin] : []),
-    env: o.env ?? {},
-  };
-  const code = await run(argv, io, new AbortController().signal);
-  const lines = argv.includes('--json')
-    ? stdout
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-    : [];
-  return { code, stdout, stderr, lines, last: lines.at(-1) ?? {} };
-}
 
 const FAST = ['--timeout', '5'];
 

@@ -29,18 +29,27 @@ export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
-  /** stdout's lines parsed as JSON (a --json run); throws on a line that is not JSON. */
+  /**
+   * stdout's lines parsed as JSON. A --json run's are parsed as it ends, so that a line that is not JSON fails
+   * the run's test even when it does not read them; other runs' on demand.
+   */
   readonly lines: Record<string, unknown>[];
   /** The last of `lines` ({} when there is none). */
   readonly last: Record<string, unknown>;
 }
 
-/** stdout's non-empty lines as JSON objects. */
+/** stdout's non-empty lines as JSON objects; throws naming the first line that is not JSON. */
 export function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+    .map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        throw new Error(`a stdout line that is not JSON: ${l}\n--- stdout\n${stdout}`);
+      }
+    });
 }
 
 function stdinOf(given: CliRunOptions['stdin']): CliIo['stdin'] {
@@ -64,15 +73,17 @@ export async function runCli(argv: readonly string[], o: CliRunOptions = {}): Pr
   };
   const running = run(argv, io, o.signal ?? new AbortController().signal);
   const code = await (o.clock ? settle(o.clock, running, o.stepMs ?? 1) : running);
+  const parsed = argv.includes('--json') ? jsonLines(stdout) : undefined;
+  const lines = (): Record<string, unknown>[] => parsed ?? jsonLines(stdout);
   return {
     code,
     stdout,
     stderr,
     get lines() {
-      return jsonLines(stdout);
+      return lines();
     },
     get last() {
-      return jsonLines(stdout).at(-1) ?? {};
+      return lines().at(-1) ?? {};
     },
   };
 }
