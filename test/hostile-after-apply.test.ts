@@ -15,16 +15,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { simSecurity, FAST_TIMINGS } from '../src/cli/simulator.js';
 import { ERROR_CODES, EXIT_CODES, type ErrorCode } from '../src/errors.js';
 import { parseHttpStatus } from '../src/sim/answers.js';
-import { SimDevice } from '../src/sim/device.js';
 import { parseFaultSpec } from '../src/sim/faults.js';
-import { startHttpServer } from '../src/sim/http-server.js';
 import { ManualClock } from '../src/timers.js';
-import { runCli } from './helpers/cli-run.js';
-import { settle } from './helpers/settle.js';
-import { check, esp, last, sim } from './hostile-harness.js';
+import { check, esp, espOnClock, last, sim, simOnClock } from './hostile-harness.js';
 
 const PASSPHRASE = 'correct-horse-battery'; // the simulator's HomeNetwork
 const AFTER_APPLY: ErrorCode | undefined = ERROR_CODES.find((c) => /APPL/.test(c));
@@ -77,26 +72,6 @@ function checkResult(row: Row, result: Record<string, unknown>): void {
   else assert.equal((result['error'] as { code?: string } | undefined)?.code, expected(row).code, row.name);
 }
 
-/** What `esp-prov sim --sec 2 --fast [--fault f] [--http-status s]` serves, on `clock`. */
-async function device(row: Row, clock: ManualClock) {
-  const dev = new SimDevice({
-    security: await simSecurity({ sec: 2 }),
-    patchLevel: 1,
-    ...FAST_TIMINGS,
-    faults: row.fault ? [parseFaultSpec(row.fault)] : [],
-    ...(row.httpStatus ? { answers: { httpStatus: parseHttpStatus(row.httpStatus) } } : {}),
-    clock,
-  });
-  const server = await startHttpServer(dev, { host: '127.0.0.1', port: 0, tagSockets: true, clock });
-  return {
-    address: `127.0.0.1:${server.port}`,
-    async stop() {
-      await settle(clock, server.close(), 1);
-      dev.stop();
-    },
-  };
-}
-
 void describe('after Apply, tell the truth (faults on every status poll, HTTP statuses)', () => {
   void it('a code for failures after Apply exists', () => {
     assert.ok(AFTER_APPLY, `no error code for "applied, outcome unknown" in ERROR_CODES: ${ERROR_CODES.join(', ')}`);
@@ -105,15 +80,16 @@ void describe('after Apply, tell the truth (faults on every status poll, HTTP st
   for (const row of ROWS) {
     void it(row.name, async () => {
       const clock = new ManualClock(Date.UTC(2026, 0, 1));
-      const d = await device(row, clock);
+      const device = await simOnClock({ sec: 2 }, {
+        faults: row.fault ? [parseFaultSpec(row.fault)] : [],
+        ...(row.httpStatus ? { answers: { httpStatus: parseHttpStatus(row.httpStatus) } } : {}),
+      }, clock); // prettier-ignore
       try {
-        const started = clock.now();
-        const r = await runCli(provisionArgs(d.address, row), { env: { NO_COLOR: '1' }, clock });
-        const run = { ...r, signal: null, ms: clock.now() - started, rssKb: undefined, files: [], killed: false };
-        check(row.name, run, { exit: expected(row).exit, secrets: ['abcd1234', PASSPHRASE], json: true, maxMs: RUN_BOUND_MS }); // prettier-ignore
-        checkResult(row, r.last);
+        const r = await espOnClock(provisionArgs(device.address, row), clock);
+        check(row.name, r, { exit: expected(row).exit, secrets: ['abcd1234', PASSPHRASE], json: true, maxMs: RUN_BOUND_MS }); // prettier-ignore
+        checkResult(row, last(r));
       } finally {
-        await d.stop();
+        await device.stop();
       }
     });
   }
