@@ -19,7 +19,7 @@ import { ERROR_CODES, EXIT_CODES, type ErrorCode } from '../src/errors.js';
 import { parseHttpStatus } from '../src/sim/answers.js';
 import { parseFaultSpec } from '../src/sim/faults.js';
 import { ManualClock } from '../src/timers.js';
-import { check, esp, espOnClock, last, sim, simOnClock } from './hostile-harness.js';
+import { check, esp, espOnClock, last, sim, simInProcess } from './hostile-harness.js';
 
 const PASSPHRASE = 'correct-horse-battery'; // the simulator's HomeNetwork
 const AFTER_APPLY: ErrorCode | undefined = ERROR_CODES.find((c) => /APPL/.test(c));
@@ -80,7 +80,7 @@ void describe('after Apply, tell the truth (faults on every status poll, HTTP st
   for (const row of ROWS) {
     void it(row.name, async () => {
       const clock = new ManualClock(Date.UTC(2026, 0, 1));
-      const device = await simOnClock({ sec: 2 }, {
+      const device = await simInProcess({ sec: 2 }, {
         faults: row.fault ? [parseFaultSpec(row.fault)] : [],
         ...(row.httpStatus ? { answers: { httpStatus: parseHttpStatus(row.httpStatus) } } : {}),
       }, clock); // prettier-ignore

@@ -18,7 +18,7 @@ import { loadAnswers } from '../src/sim/answers.js';
 import { parseFaultSpec } from '../src/sim/faults.js';
 import type { SimDeviceOptions } from '../src/sim/options.js';
 import { ManualClock } from '../src/timers.js';
-import { check, esp, espOnClock, last, sim, simOnClock, type Expect, type RunResult } from './hostile-harness.js';
+import { check, esp, espOnClock, last, sim, simInProcess, type Expect, type RunResult } from './hostile-harness.js';
 
 const PASSPHRASE = 'Hostile-Passphrase-8a2f';
 const PASSWORD = 'Hostile-Password-3e7c';
@@ -93,7 +93,7 @@ void describe('hostile device answers (esp-prov sim as the device)', () => {
   for (const row of ROWS) {
     void it(row.name, async () => {
       const clock = new ManualClock(Date.UTC(2026, 0, 1));
-      const device = await simOnClock({ sec: 2, password: PASSWORD }, behaviour(row.sim), clock);
+      const device = await simInProcess({ sec: 2, password: PASSWORD }, behaviour(row.sim), clock);
       try {
         const r = await espOnClock(['--transport', 'softap', '--service_name', device.address, ...CREDS, '--no-input', '--timeout', '10', ...row.client], clock); // prettier-ignore
         check(row.name, r, { maxMs: RUN_BOUND_MS, secrets: [PASSPHRASE, PASSWORD], ...row.expect });

@@ -2,7 +2,7 @@
  * The hostile-input suite's harness: the CLI as a child process (helpers/cli-bin.ts, as the other process tests),
  * each run in its own empty working directory, under a deadline, optionally under /usr/bin/time for its peak
  * RSS; `esp-prov sim` children with a hostile device's answers; and the checks every row makes. For rows whose
- * point is not the process itself, the same pair in-process on one ManualClock (espOnClock, simOnClock), so that
+ * point is not the process itself, the same pair in-process on one ManualClock (espOnClock, simInProcess), so that
  * the simulator's delays, request deadlines and status polls cost device time instead of wall time.
  */
 import assert from 'node:assert/strict';
@@ -182,28 +182,44 @@ export async function espOnClock(args: readonly string[], clock: ManualClock): P
   };
 }
 
+/** Device delays short enough for a device on the wall clock that a child-process CLI provisions. */
+const SHORT_TIMINGS: Partial<SimDeviceOptions> = {
+  scanDurationMs: 20,
+  applyDelayMs: 5,
+  connectDelayMs: 20,
+  attemptFailMs: 10,
+  cleanupDelayMs: 200,
+};
+
 /**
- * What `esp-prov sim --listen 127.0.0.1:0 --fast` serves with these security options and device behaviour
- * (faults, answers, access points: what its flags parse into), in-process over loopback HTTP on `clock`.
+ * What `esp-prov sim --listen 127.0.0.1:0` serves with these security options and device behaviour (faults,
+ * answers, access points: what its flags parse into), in-process over loopback HTTP. On `clock` with --fast's
+ * timings (for espOnClock); without one, on the wall clock with shorter delays still, for a CLI child process
+ * whose own handling (descriptors, pipes) is the point, so that no `esp-prov sim` child is started for it.
  */
-export async function simOnClock(
+export async function simInProcess(
   security: Pick<SimulatorOptions, 'sec' | 'password'>,
   behaviour: Partial<SimDeviceOptions>,
-  clock: ManualClock,
+  clock?: ManualClock,
 ): Promise<{ address: string; stop(): Promise<void> }> {
+  const timed = clock ? { ...FAST_TIMINGS, clock } : SHORT_TIMINGS;
   const device = new SimDevice({
     security: await simSecurity(security),
     patchLevel: 1, // sim's --sec-patch default
-    ...FAST_TIMINGS,
+    ...timed,
     ...behaviour,
-    clock,
   });
   // Security 0 has no transport-session hooks (as startSimulator).
-  const server = await startHttpServer(device, { host: '127.0.0.1', port: 0, tagSockets: security.sec !== 0, clock });
+  const server = await startHttpServer(device, {
+    host: '127.0.0.1',
+    port: 0,
+    tagSockets: security.sec !== 0,
+    ...(clock ? { clock } : {}),
+  });
   return {
     address: `127.0.0.1:${server.port}`,
     async stop() {
-      await settle(clock, server.close(), 1);
+      await (clock ? settle(clock, server.close(), 1) : server.close());
       device.stop();
     },
   };
