@@ -201,7 +201,7 @@ export async function simInProcess(
   security: Pick<SimulatorOptions, 'sec' | 'password'>,
   behaviour: Partial<SimDeviceOptions>,
   clock?: ManualClock,
-): Promise<{ address: string; stop(): Promise<void> }> {
+): Promise<{ address: string; device: SimDevice; stop(): Promise<void> }> {
   const timed = clock ? { ...FAST_TIMINGS, clock } : SHORT_TIMINGS;
   const device = new SimDevice({
     security: await simSecurity(security),
@@ -218,6 +218,7 @@ export async function simInProcess(
   });
   return {
     address: `127.0.0.1:${server.port}`,
+    device,
     async stop() {
       await (clock ? settle(clock, server.close(), 1) : server.close());
       device.stop();
