@@ -9,17 +9,18 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
 import { buildThreadDataset } from '../src/endpoints/thread-dataset.js';
 import { EXIT_CODES } from '../src/errors.js';
-import { run, type CliIo } from '../src/cli/main.js';
 import { N } from '../src/security/srp.js';
 import { toAccessPoint } from '../src/sim/access-points.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
 import type { SimSecurity } from '../src/sim/options.js';
+import { ManualClock } from '../src/timers.js';
+import { runCli, type CliRunOptions } from './helpers/cli-run.js';
+import { settle } from './helpers/settle.js';
 
 const POP = 'pop-Secret-7f3a';
 const PASSWORD = 'srp-Password-91c2';
@@ -30,6 +31,17 @@ const ACCESS_POINTS = [
   toAccessPoint({ ssid: 'LabNet', bssid: '02:00:00:00:00:01', channel: 6, rssi: -40, auth: 'WPA2_PSK', passphrase: PASSPHRASE, ip: '10.0.0.7' }, 'ap1'),
   toAccessPoint({ ssid: 'OpenNet', bssid: '02:00:00:00:00:02', channel: 1, rssi: -60, auth: 'OPEN', ip: '10.0.0.8' }, 'ap2'),
 ]; // prettier-ignore
+
+/**
+ * Device time for every simulated device here and the CLI runs against them: the CLI's status polls (every
+ * 250 ms) and deadlines cost no wall time. Shared by tests that run concurrently, it may move a few ms per turn.
+ */
+const CLOCK = new ManualClock(Date.now());
+
+/** esp-prov in-process on CLOCK. */
+function cli(argv: string[], o: CliRunOptions = {}) {
+  return runCli(argv, { clock: CLOCK, ...o });
+}
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -49,15 +61,16 @@ async function device(security: SimSecurity, extra: Record<string, unknown> = {}
     scanDurationMs: 50,
     extraEndpoints: ['echo'],
     ...extra,
+    clock: CLOCK,
   });
   // Session keys the device derived, so that the secrets test can look for them in the output too.
   dev.on('request', () => {
     const key = dev.sessionKey;
     if (key) SESSION_KEYS.add(toHex(key));
   });
-  const server = await startHttpServer(dev, { tagSockets: security.version !== 0 });
+  const server = await startHttpServer(dev, { tagSockets: security.version !== 0, clock: CLOCK });
   cleanups.push(async () => {
-    await server.close();
+    await settle(CLOCK, server.close(), 1);
     dev.stop();
   });
   return `127.0.0.1:${server.port}`;
@@ -65,34 +78,6 @@ async function device(security: SimSecurity, extra: Record<string, unknown> = {}
 
 const SEC1: SimSecurity = { version: 1, pop: utf8(POP) };
 const SEC2: SimSecurity = { version: 2, username: utf8('lab'), password: utf8(PASSWORD) };
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** Parsed stdout lines (with --json). */
-  lines: Record<string, unknown>[];
-  last: Record<string, unknown>;
-}
-
-async function cli(argv: string[], o: { env?: Record<string, string>; stdin?: string } = {}): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdin: Readable.from(o.stdin !== undefined ? [o.stdin] : []),
-    env: o.env ?? {},
-  };
-  const code = await run(argv, io, new AbortController().signal);
-  const lines = argv.includes('--json')
-    ? stdout
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-    : [];
-  return { code, stdout, stderr, lines, last: lines.at(-1) ?? {} };
-}
 
 const FAST = ['--timeout', '5'];
 
@@ -439,7 +424,8 @@ void describe('qr', () => {
 
 void describe('demo', () => {
   void it('provisions the built-in simulator end to end (wrong passphrase first, then the right one)', async () => {
-    const r = await cli(['demo', '--json', '-v']);
+    // The demo's simulator is its own, on the wall clock.
+    const r = await runCli(['demo', '--json', '-v']);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.last['ok'], true);
     assert.equal(r.last['ssid'], 'HomeNetwork');

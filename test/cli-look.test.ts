@@ -6,12 +6,10 @@
  */
 /* eslint-disable no-control-regex -- the spinner is made of terminal escapes; the tests look for them */
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import pc from 'picocolors';
 import { utf8 } from '../src/bytes.js';
 import { fitText, textWidth } from '../src/cli/format.js';
-import { run, type CliIo } from '../src/cli/main.js';
 import { createOutput } from '../src/cli/output.js';
 import {
   accessPointChoices,
@@ -27,6 +25,7 @@ import type { AccessPoint } from '../src/endpoints/scan.js';
 import { EspProvError } from '../src/errors.js';
 import type { ProvisionEvent } from '../src/provision/events.js';
 import { ManualClock } from '../src/timers.js';
+import { runCli } from './helpers/cli-run.js';
 
 const plain = pc.createColors(false);
 
@@ -295,15 +294,7 @@ void describe('the access point table', () => {
 
 void describe('the demo at a glance', () => {
   void it('a wrong passphrase, then success: no contradiction, no reset warning, CustomData on stdout', async () => {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
-      stdin: Readable.from([]),
-      env: { NO_COLOR: '1' },
-    };
-    const code = await run(['demo'], io, new AbortController().signal);
+    const { code, stdout, stderr } = await runCli(['demo'], { env: { NO_COLOR: '1' } });
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^CustomData response: SUCCESS\n✔ Connected to "HomeNetwork"/);
     assert.doesNotMatch(stderr, /refused the reset|keeps trying|attempt failed/);

@@ -9,18 +9,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { utf8 } from '../src/bytes.js';
 import { EXIT_CODES, EspProvError } from '../src/errors.js';
-import { run, type CliIo } from '../src/cli/main.js';
 import { parseArgv } from '../src/cli/options.js';
 import { decodeUtf8Strict } from '../src/cli/utf8-strict.js';
 import { toAccessPoint } from '../src/sim/access-points.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
 import { CLI_ENTRY } from './helpers/cli-bin.js';
+import { runCli } from './helpers/cli-run.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -121,18 +120,7 @@ void describe('a run that would need a prompt fails before the device hears anyt
     return { address: `127.0.0.1:${server.port}`, requests: () => requests };
   }
 
-  async function cli(argv: string[]): Promise<{ code: number; last: Record<string, unknown> }> {
-    let stdout = '';
-    const io: CliIo = {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: () => true },
-      stdin: Readable.from([]),
-      env: {},
-    };
-    const code = await run([...argv, '--json'], io, new AbortController().signal);
-    const lines = stdout.split('\n').filter(Boolean);
-    return { code, last: JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown> };
-  }
+  const cli = (argv: string[]) => runCli([...argv, '--json']);
 
   const error = (r: { last: Record<string, unknown> }) => r.last['error'] as { code: string; message: string };
 

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { guardStream, rawStream } from '../src/cli/streams.js';
 import { CLI_ENTRY } from './helpers/cli-bin.js';
+import { simInProcess } from './hostile-harness.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEADLINE_MS = 20_000;
@@ -41,49 +42,23 @@ function espClosingEarly(args: string[], both = false): Promise<Run> {
   );
 }
 
-/** esp-prov sim --json in a child; resolves with its port and a way to wait for a state line. */
-function sim(): Promise<{ port: number; waitConnected: Promise<void>; stop: () => Promise<number | null> }> {
-  const child = spawn(
-    process.execPath,
-    [CLI_ENTRY, 'sim', '--listen', '127.0.0.1:0', '--sec', '2', '--fast', '--json'],
-    { cwd: ROOT },
-  );
-  const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS);
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  void exit.then(() => clearTimeout(timer));
-  const lines = createInterface({ input: child.stdout });
-  let connected: () => void = () => undefined;
-  const waitConnected = new Promise<void>((resolve) => (connected = resolve));
-  return new Promise((resolve, reject) => {
-    void exit.then(() => reject(new Error('the simulator exited early')));
-    lines.on('line', (line) => {
-      const e = JSON.parse(line) as { event: string; port?: number; state?: string };
-      if (e.event === 'ready') {
-        resolve({
-          port: e.port!,
-          waitConnected,
-          stop: () => {
-            child.kill('SIGINT');
-            return exit;
-          },
-        });
-      }
-      if (e.event === 'state' && e.state === 'connected') connected();
-    });
-  });
-}
-
 void describe('a reader that goes away early', () => {
   void it('`--json -v | head -1`: a wrong passphrase still exits 11, the right one 0 and the device joins', async () => {
-    const s = await sim();
-    const base = ['--transport', 'softap', '--service_name', `127.0.0.1:${s.port}`, '--sec2_username', 'wifiprov', '--sec2_pwd', 'abcd1234', '--ssid', 'HomeNetwork', '--json', '-v']; // prettier-ignore
-    const bad = await espClosingEarly([...base, '--passphrase', 'wrong-horse-battery']);
-    assert.equal(bad.code, 11, bad.stderr);
-    const good = await espClosingEarly([...base, '--passphrase', 'correct-horse-battery']);
-    assert.equal(good.code, 0, good.stderr);
-    assert.equal(good.stderr, '', '--json keeps stderr quiet, and there is no stack');
-    await s.waitConnected;
-    assert.equal(await s.stop(), 0);
+    // The device is served here (the CLI child's streams are the point), with short delays.
+    const s = await simInProcess({ sec: 2 }, {});
+    let joined = false;
+    s.device.on('state', (e) => (joined ||= e.kind === 'wifi' && e.state.kind === 'connected'));
+    try {
+      const base = ['--transport', 'softap', '--service_name', s.address, '--sec2_username', 'wifiprov', '--sec2_pwd', 'abcd1234', '--ssid', 'HomeNetwork', '--json', '-v']; // prettier-ignore
+      const bad = await espClosingEarly([...base, '--passphrase', 'wrong-horse-battery']);
+      assert.equal(bad.code, 11, bad.stderr);
+      const good = await espClosingEarly([...base, '--passphrase', 'correct-horse-battery']);
+      assert.equal(good.code, 0, good.stderr);
+      assert.equal(good.stderr, '', '--json keeps stderr quiet, and there is no stack');
+      assert.ok(joined, 'the device joined');
+    } finally {
+      await s.stop();
+    }
   });
 
   void it('`2>&1 | head -c1`: stdout and stderr both closed, the demo still finishes with exit 0', async () => {

@@ -10,9 +10,9 @@ import { Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { utf8 } from '../src/bytes.js';
 import { EXIT_CODES } from '../src/errors.js';
-import { run, type CliIo } from '../src/cli/main.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
+import { runCli } from './helpers/cli-run.js';
 import { Lines } from './helpers/lines.js';
 
 const POP = 'qr-Pop-4e1d';
@@ -49,10 +49,10 @@ function cli(argv: string[], terminal: boolean, signal = new AbortController().s
   const [stdout, stderr] = [new Lines(), new Lines()];
   const stdin = Object.assign(Readable.from([]), terminal ? { isTTY: true } : {});
   if (terminal) [stdout.isTTY, stderr.isTTY] = [true, true];
-  // TERM=dumb: a terminal without the spinner, so that the lines read plainly.
-  const io: CliIo = { stdout, stderr, stdin, env: { TERM: 'dumb' } };
   const base = ['--qr', QR, '--ssid', 'HomeNetwork', '--passphrase', 'correct-horse-battery'];
-  return { stdout, stderr, exit: run([...base, ...argv], io, signal) };
+  // TERM=dumb: a terminal without the spinner, so that the lines read plainly.
+  const run = runCli([...base, ...argv], { env: { TERM: 'dumb' }, stdin, signal, io: { stdout, stderr } });
+  return { stdout, stderr, exit: run.then((r) => r.code) };
 }
 
 const JOIN_NOW =

@@ -4,15 +4,14 @@
  * Security 2 says nothing. The real CLI entry (run) against the simulator over loopback HTTP.
  */
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { utf8 } from '../src/bytes.js';
-import { run, type CliIo } from '../src/cli/main.js';
 import { securityFacts } from '../src/cli/output-security.js';
 import { toAccessPoint } from '../src/sim/access-points.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
 import type { SimSecurity } from '../src/sim/options.js';
+import { runCli } from './helpers/cli-run.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -34,17 +33,8 @@ async function device(security: SimSecurity): Promise<string> {
   return `127.0.0.1:${server.port}`;
 }
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdin: Readable.from([]),
-    env: { NO_COLOR: '1' },
-  };
-  const code = await run(argv, io, new AbortController().signal);
-  return { code, stdout, stderr };
+function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli(argv, { env: { NO_COLOR: '1' } });
 }
 
 const CASES: { name: string; security: SimSecurity; flags: string[]; warning: RegExp | undefined }[] = [

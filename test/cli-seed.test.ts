@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
-import { run, type CliIo } from '../src/cli/main.js';
+import type { CliIo } from '../src/cli/main.js';
 import { toAccessPoint } from '../src/sim/access-points.js';
 import { fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
 import { BleGattModel } from '../src/sim/ble-gatt-model.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { SimSecurity } from '../src/sim/options.js';
 import { BLE_ENDPOINT_IDS, characteristicUuid, EXAMPLE_SERVICE_UUID } from '../src/transport/manual-ble.js';
+import { runCli } from './helpers/cli-run.js';
 
 const ACCESS_POINTS = [
   { ssid: 'MyHomeWiFiAP', bssid: '78:8a:20:84:19:96', channel: 1, rssi: -45, auth: 'WPA2_PSK', passphrase: 'home-pass-1' },
@@ -109,18 +110,13 @@ async function cli(
   argv: string[],
   o: { bleLoader?: CliIo['bleLoader']; term?: FakeTerminal; stdin?: PassThrough } = {},
 ) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: o.term ? o.term.stderr : { write: (s: string) => (stderr += s) },
-    stdin: o.term ? o.term.stdin : (o.stdin ?? new PassThrough()),
-    env: { NO_COLOR: '1' },
+  const io: Partial<CliIo> = {
+    ...(o.term ? { stderr: o.term.stderr } : {}),
     ...(o.bleLoader ? { bleLoader: o.bleLoader } : {}),
   };
-  if (!o.term && !o.stdin) (io.stdin as PassThrough).end();
-  const code = await run(argv, io, new AbortController().signal);
-  return { code, stdout, stderr: o.term ? o.term.screen : stderr };
+  const stdin = o.term ? o.term.stdin : (o.stdin ?? new PassThrough().end());
+  const r = await runCli(argv, { env: { NO_COLOR: '1' }, stdin, io });
+  return { code: r.code, stdout: r.stdout, stderr: o.term ? o.term.screen : r.stderr };
 }
 
 void describe('the seed commands, with esp-prov in place of python esp_prov.py', () => {
@@ -206,14 +202,7 @@ void describe('the seed commands, with esp-prov in place of python esp_prov.py',
         stdin.write(`${toHex(await device.handle(endpoint, 1, data))}\n`);
       }
     };
-    let stdout = '';
-    const io: CliIo = {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => void relay(s) },
-      stdin,
-      env: {},
-    };
-    const code = await run('--transport ble-manual --service_name PROV_261FCC --sec_ver 1 --pop abcd1234 --ssid myssid --passphrase mypassword'.split(' '), io, new AbortController().signal);
+    const { code, stdout } = await runCli('--transport ble-manual --service_name PROV_261FCC --sec_ver 1 --pop abcd1234 --ssid myssid --passphrase mypassword'.split(' '), { stdin, io: { stderr: { write: (s: string) => void relay(s) } } });
     assert.equal(code, 0, screen);
     assert.match(stdout, /Connected to "myssid"/);
   }); // prettier-ignore
@@ -232,9 +221,7 @@ void describe('the seed commands, with esp-prov in place of python esp_prov.py',
       if (session !== opened) device.openSession((opened = session));
       stdin.write(`${toHex(await device.handle(m[1]!, session, fromHex(m[3]!)))}\n`);
     };
-    let stdout = '';
-    const io: CliIo = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => void relay(s) }, stdin, env: {} };
-    const code = await run('--transport console --sec_ver 1 --pop abcd1234 --ssid myssid --passphrase mypassword'.split(' '), io, new AbortController().signal);
+    const { code, stdout } = await runCli('--transport console --sec_ver 1 --pop abcd1234 --ssid myssid --passphrase mypassword'.split(' '), { stdin, io: { stderr: { write: (s: string) => void relay(s) } } });
     assert.equal(code, 0, screen);
     assert.match(stdout, /Connected to "myssid"/);
   }); // prettier-ignore

@@ -5,7 +5,7 @@
  * Thread.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
 import { connect } from '../src/provision/connect.js';
 import type { ProvisionEvent } from '../src/provision/events.js';
@@ -14,18 +14,29 @@ import { sendCtrl } from '../src/endpoints/ctrl.js';
 import { Sec2Client } from '../src/security/sec2.js';
 import { generateSec2Credentials } from '../src/security/credentials.js';
 import { sha512 } from '../src/security/srp.js';
+import { ManualClock } from '../src/timers.js';
 import { QUICK_CLIENT, RIG_KINDS, SEC, rig, ssidText } from './helpers/e2e.js';
 import { isCode } from './helpers/rejects.js';
+import { pump } from './helpers/settle.js';
+
+/**
+ * Device time for every device, transport and client here, moved 1 ms per event-loop turn for the whole file:
+ * the devices' delays, the clients' polls and the devices' clean-up after success cost no wall time.
+ */
+const CLOCK = new ManualClock(Date.now());
+const stopPump = pump(CLOCK);
+after(stopPump);
+const CLIENT = { ...QUICK_CLIENT, clock: CLOCK };
 
 for (const kind of RIG_KINDS) {
   describe(`end to end over ${kind}`, { timeout: 60_000 }, () => {
     for (const [name, sec] of Object.entries(SEC)) {
       test(`${name}: scan, pick, custom data, connect`, async () => {
-        const r = await rig(kind, sec.device);
+        const r = await rig(kind, sec.device, undefined, CLOCK);
         const events: ProvisionEvent[] = [];
         try {
           const result = await provision({
-            ...QUICK_CLIENT,
+            ...CLIENT,
             transport: r.transport,
             security: sec.client,
             custom: [{ endpoint: 'custom-data', data: utf8('hello device') }],
@@ -59,14 +70,14 @@ for (const kind of RIG_KINDS) {
 
     test('scan results are paged from the transport limit and never beyond result_count', async () => {
       const limits = { maxRequestBytes: 481, maxResponseBytes: 481 }; // Bluedroid with Security 2
-      const r = await rig(kind, SEC.sec2p1.device, kind === 'memory' ? limits : undefined);
+      const r = await rig(kind, SEC.sec2p1.device, kind === 'memory' ? limits : undefined, CLOCK);
       const starts: number[] = [];
       r.device.on('request', (e) => {
         if (e.endpoint === 'prov-scan' && e.requestPlain?.[0] === 0x08 && e.requestPlain[1] === 4)
           starts.push(e.requestPlain.length); // ScanResult (msg 4)
       });
       try {
-        const conn = await connect({ ...QUICK_CLIENT, transport: r.transport, security: SEC.sec2p1.client });
+        const conn = await connect({ ...CLIENT, transport: r.transport, security: SEC.sec2p1.client });
         const { scanWifi } = await import('../src/endpoints/scan.js');
         const aps = await scanWifi(conn.session, kind === 'memory' ? {} : { pageSize: 5 });
         assert.equal(aps.length, 12);
@@ -77,12 +88,12 @@ for (const kind of RIG_KINDS) {
     });
 
     test('wrong passphrase: attempts reported, then a retry with a new one after ctrl reset succeeds', async () => {
-      const r = await rig(kind, { ...SEC.sec1.device, connAttempts: 3 });
+      const r = await rig(kind, { ...SEC.sec1.device, connAttempts: 3 }, undefined, CLOCK);
       const events: ProvisionEvent[] = [];
       let failures = 0;
       try {
         const result = await provision({
-          ...QUICK_CLIENT,
+          ...CLIENT,
           transport: r.transport,
           security: SEC.sec1.client,
           wifi: { ssid: utf8('HomeNetwork'), passphrase: utf8('not-the-password') },
@@ -111,10 +122,10 @@ for (const kind of RIG_KINDS) {
         [{ ssid: utf8('HomeNetwork'), passphrase: utf8('nope-nope') }, 'WIFI_AUTH_FAILED'],
         [{ ssid: utf8('NoSuchNetwork'), passphrase: utf8('whatever123') }, 'WIFI_NOT_FOUND'],
       ] as const) {
-        const r = await rig(kind, SEC.sec2p1.device);
+        const r = await rig(kind, SEC.sec2p1.device, undefined, CLOCK);
         try {
           await assert.rejects(
-            provision({ ...QUICK_CLIENT, transport: r.transport, security: SEC.sec2p1.client, wifi }),
+            provision({ ...CLIENT, transport: r.transport, security: SEC.sec2p1.client, wifi }),
             isCode(c),
           );
         } finally {
@@ -124,23 +135,23 @@ for (const kind of RIG_KINDS) {
     });
 
     test('reprov after success when the firmware keeps provisioning running', async () => {
-      const r = await rig(kind, { ...SEC.sec2p1.device, autoStop: false });
+      const r = await rig(kind, { ...SEC.sec2p1.device, autoStop: false }, undefined, CLOCK);
       try {
         await provision({
-          ...QUICK_CLIENT,
+          ...CLIENT,
           transport: r.transport,
           security: SEC.sec2p1.client,
           wifi: { ssid: utf8('HomeNetwork'), passphrase: utf8('correct-horse-battery') },
         });
         const again = await provision({
-          ...QUICK_CLIENT,
+          ...CLIENT,
           transport: r.reconnect(),
           security: SEC.sec2p1.client,
           ctrl: 'wifi-reprov',
         });
         assert.equal(again.network, 'none');
         const third = await provision({
-          ...QUICK_CLIENT,
+          ...CLIENT,
           transport: r.reconnect(),
           security: SEC.sec2p1.client,
           wifi: { ssid: utf8('IoT-Devices'), passphrase: utf8('iot-devices-pw') },
@@ -152,9 +163,9 @@ for (const kind of RIG_KINDS) {
     });
 
     test('reprov is refused while auto-stop is on; reset is refused before a failure (IDF rules)', async () => {
-      const r = await rig(kind, SEC.sec1.device);
+      const r = await rig(kind, SEC.sec1.device, undefined, CLOCK);
       try {
-        const conn = await connect({ ...QUICK_CLIENT, transport: r.transport, security: SEC.sec1.client });
+        const conn = await connect({ ...CLIENT, transport: r.transport, security: SEC.sec1.client });
         await assert.rejects(sendCtrl(conn.session, 'wifi-reprov'), isCode('DEVICE_STATUS'));
         await assert.rejects(sendCtrl(conn.session, 'wifi-reset'), isCode('DEVICE_STATUS'));
       } finally {
@@ -168,13 +179,13 @@ for (const kind of RIG_KINDS) {
         [SEC.sec2p1.device, { username: 'wifiprov', password: 'wrong-password' }],
         [SEC.sec2p0.device, { username: 'mallory', password: 'abcd1234' }],
       ] as const) {
-        const r = await rig(kind, dev);
+        const r = await rig(kind, dev, undefined, CLOCK);
         const endpoints: string[] = [];
         r.device.on('request', (e) => endpoints.push(e.endpoint));
         try {
           await assert.rejects(
             provision({
-              ...QUICK_CLIENT,
+              ...CLIENT,
               transport: r.transport,
               security: client,
               wifi: { ssid: utf8('HomeNetwork'), passphrase: utf8('correct-horse-battery') },
@@ -190,10 +201,15 @@ for (const kind of RIG_KINDS) {
 
     test('a device whose verifier does not match our password cannot fake its proof', async () => {
       // The device holds a verifier for another password; our client must fail before sending anything.
-      const r = await rig(kind, { security: { version: 2, username: utf8('wifiprov'), password: utf8('other') } });
+      const r = await rig(
+        kind,
+        { security: { version: 2, username: utf8('wifiprov'), password: utf8('other') } },
+        undefined,
+        CLOCK,
+      );
       try {
         await assert.rejects(
-          connect({ ...QUICK_CLIENT, transport: r.transport, security: SEC.sec2p1.client }),
+          connect({ ...CLIENT, transport: r.transport, security: SEC.sec2p1.client }),
           isCode('HANDSHAKE_FAILED'),
         );
       } finally {
@@ -207,11 +223,11 @@ for (const kind of RIG_KINDS) {
       const salt = fromHex('036ee0c7bcb9eda84c9eac97d93decf4');
       for (const xVariant of ['stripped', 'full'] as const) {
         const { verifier } = generateSec2Credentials(utf8('wifiprov'), utf8(password), { salt, xVariant });
-        const r = await rig(kind, { security: { version: 2, salt, verifier } });
+        const r = await rig(kind, { security: { version: 2, salt, verifier } }, undefined, CLOCK);
         const events: ProvisionEvent[] = [];
         try {
           await connect({
-            ...QUICK_CLIENT,
+            ...CLIENT,
             transport: r.transport,
             security: { username: 'wifiprov', password },
             onEvent: (e) => events.push(e),
@@ -225,12 +241,12 @@ for (const kind of RIG_KINDS) {
     });
 
     test('missing secrets are asked for, or MISSING_INPUT when nobody can answer', async () => {
-      const r = await rig(kind, SEC.sec2p1.device);
+      const r = await rig(kind, SEC.sec2p1.device, undefined, CLOCK);
       try {
-        await assert.rejects(connect({ ...QUICK_CLIENT, transport: r.transport }), isCode('MISSING_INPUT'));
+        await assert.rejects(connect({ ...CLIENT, transport: r.transport }), isCode('MISSING_INPUT'));
         const asked: string[] = [];
         const conn = await connect({
-          ...QUICK_CLIENT,
+          ...CLIENT,
           transport: r.reconnect(),
           askSecret: (n) => (asked.push(n), Promise.resolve(n === 'username' ? 'wifiprov' : 'abcd1234')),
         });
@@ -244,10 +260,10 @@ for (const kind of RIG_KINDS) {
     test('Thread: dataset given; Thread: scan, pick, key; invalid dataset', async () => {
       const key = fromHex('fedcba9876543210fedcba9876543210');
       const dev = { flavour: 'netprov-thread', security: { version: 1, pop: utf8('abcd1234') } } as const;
-      let r = await rig(kind, dev);
+      let r = await rig(kind, dev, undefined, CLOCK);
       try {
         const res = await provision({
-          ...QUICK_CLIENT,
+          ...CLIENT,
           transport: r.transport,
           security: { pop: 'abcd1234' },
           selectThreadNetwork: (nets) =>
@@ -260,11 +276,11 @@ for (const kind of RIG_KINDS) {
       } finally {
         await r.close();
       }
-      r = await rig(kind, dev);
+      r = await rig(kind, dev, undefined, CLOCK);
       try {
         await assert.rejects(
           provision({
-            ...QUICK_CLIENT,
+            ...CLIENT,
             transport: r.transport,
             security: { pop: 'abcd1234' },
             thread: { dataset: fromHex('0003000014020811111111222222220510fedcba9876543210fedcba9876543210010242') },

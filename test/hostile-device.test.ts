@@ -1,15 +1,24 @@
 /**
  * Hostile input, part 2: what a device answers, through `esp-prov sim`'s hostile answers (--aps SSIDs,
- * --answers texts) and oversize answers. Both the CLI and the simulator are child processes. At a terminal
- * (human output) no raw control character the device chose reaches stdout or stderr; with --json every line
- * parses and carries the exact value. Failures after Apply are in hostile-after-apply.test.ts.
+ * --answers texts) and oversize answers. At a terminal (human output) no raw control character the device chose
+ * reaches stdout or stderr; with --json every line parses and carries the exact value. Failures after Apply are
+ * in hostile-after-apply.test.ts.
+ *
+ * Each row runs the CLI in-process against the simulator its `esp-prov sim` flags describe, both on one
+ * ManualClock (the simulator's scan, apply and join delays cost no wall time); one row also runs with both as
+ * child processes, for the exit code and the bytes a real process writes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { check, esp, inBatches, last, sim, type Expect, type RunResult } from './hostile-harness.js';
+import { loadAccessPoints } from '../src/sim/access-points.js';
+import { loadAnswers } from '../src/sim/answers.js';
+import { parseFaultSpec } from '../src/sim/faults.js';
+import type { SimDeviceOptions } from '../src/sim/options.js';
+import { ManualClock } from '../src/timers.js';
+import { check, esp, espOnClock, last, sim, simInProcess, type Expect, type RunResult } from './hostile-harness.js';
 
 const PASSPHRASE = 'Hostile-Passphrase-8a2f';
 const PASSWORD = 'Hostile-Password-3e7c';
@@ -60,21 +69,50 @@ const ROWS: Row[] = [
   { name: 'a plain legacy proto-ver string', sim: ['--version-style', 'plain'], client: ['--sec_ver', '2', ...WIFI, '--json'], expect: { exit: [0, 12], json: true } },
 ]; // prettier-ignore
 
-void describe('hostile device answers (esp-prov sim as the device)', { timeout: 300_000 }, () => {
-  void it('device strings are escaped at a terminal, exact in --json; oversize answers are refused', async () => {
-    const failures: string[] = [];
-    await inBatches(ROWS, 2, async (row) => {
-      const device = await sim(['--sec', '2', '--sec2-password', PASSWORD, ...row.sim]);
-      const creds = ['--sec2_username', 'wifiprov', '--sec2_pwd', PASSWORD];
-      const r = await esp(['--transport', 'softap', '--service_name', device.address, ...creds, '--no-input', '--timeout', '10', ...row.client]); // prettier-ignore
+/** The device behaviour the `esp-prov sim` flags these rows use stand for (as sim.ts parses them). */
+function behaviour(flags: readonly string[]): Partial<SimDeviceOptions> {
+  const b: Partial<SimDeviceOptions> = {};
+  for (let i = 0; i < flags.length; i += 2) {
+    const value = flags[i + 1]!;
+    if (flags[i] === '--aps') b.accessPoints = loadAccessPoints(readFileSync(value, 'utf8'));
+    else if (flags[i] === '--answers') b.answers = loadAnswers(readFileSync(value, 'utf8'));
+    else if (flags[i] === '--fault') b.faults = [parseFaultSpec(value)];
+    else if (flags[i] === '--version-style' && value === 'plain') b.versionStyle = value;
+    else throw new Error(`no in-process equivalent for ${flags[i]} ${value}`);
+  }
+  return b;
+}
+
+/** Bound on one run, in device time. */
+const RUN_BOUND_MS = 20_000;
+const CREDS = ['--sec2_username', 'wifiprov', '--sec2_pwd', PASSWORD];
+/** The row that also runs as processes: an exit code, and raw bytes on a real stderr. */
+const PROCESS_ROW = 'a wrong passphrase for an SSID with escapes: 11, the SSID escaped';
+
+void describe('hostile device answers (esp-prov sim as the device)', () => {
+  for (const row of ROWS) {
+    void it(row.name, async () => {
+      const clock = new ManualClock(Date.UTC(2026, 0, 1));
+      const device = await simInProcess({ sec: 2, password: PASSWORD }, behaviour(row.sim), clock);
       try {
-        check(row.name, r, { maxMs: 20_000, secrets: [PASSPHRASE, PASSWORD], ...row.expect });
+        const r = await espOnClock(['--transport', 'softap', '--service_name', device.address, ...CREDS, '--no-input', '--timeout', '10', ...row.client], clock); // prettier-ignore
+        check(row.name, r, { maxMs: RUN_BOUND_MS, secrets: [PASSPHRASE, PASSWORD], ...row.expect });
         row.more?.(r);
-      } catch (e) {
-        failures.push((e as Error).message);
+      } finally {
+        await device.stop();
       }
-      assert.equal(await device.stop(), 0);
     });
-    assert.deepEqual(failures, []);
+  }
+
+  void it(`as processes: ${PROCESS_ROW}`, { timeout: 60_000 }, async () => {
+    const row = ROWS.find((r) => r.name === PROCESS_ROW)!;
+    const device = await sim(['--sec', '2', '--sec2-password', PASSWORD, ...row.sim]);
+    try {
+      const r = await esp(['--transport', 'softap', '--service_name', device.address, ...CREDS, '--no-input', '--timeout', '10', ...row.client]); // prettier-ignore
+      check(row.name, r, { maxMs: 20_000, secrets: [PASSPHRASE, PASSWORD], ...row.expect });
+      row.more?.(r);
+    } finally {
+      assert.equal(await device.stop(), 0);
+    }
   });
 });

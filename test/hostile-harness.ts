@@ -1,7 +1,9 @@
 /**
  * The hostile-input suite's harness: the CLI as a child process (helpers/cli-bin.ts, as the other process tests),
  * each run in its own empty working directory, under a deadline, optionally under /usr/bin/time for its peak
- * RSS; `esp-prov sim` children with a hostile device's answers; and the checks every row makes.
+ * RSS; `esp-prov sim` children with a hostile device's answers; and the checks every row makes. For rows whose
+ * point is not the process itself, the same pair in-process on one ManualClock (espOnClock, simInProcess), so that
+ * the simulator's delays, request deadlines and status polls cost device time instead of wall time.
  */
 import assert from 'node:assert/strict';
 import { spawn, type StdioOptions } from 'node:child_process';
@@ -10,7 +12,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { FAST_TIMINGS, simSecurity, type SimulatorOptions } from '../src/cli/simulator.js';
+import { SimDevice } from '../src/sim/device.js';
+import { startHttpServer } from '../src/sim/http-server.js';
+import type { SimDeviceOptions } from '../src/sim/options.js';
+import type { ManualClock } from '../src/timers.js';
 import { CLI_ENTRY } from './helpers/cli-bin.js';
+import { runCli } from './helpers/cli-run.js';
+import { settle } from './helpers/settle.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TIME = '/usr/bin/time';
@@ -151,6 +160,70 @@ export function sim(args: readonly string[]): Promise<Sim> {
       }
     });
   });
+}
+
+/**
+ * Runs `esp-prov args…` in-process (helpers/cli-run.ts) on `clock`, as a RunResult whose `ms` is device time
+ * (so that check's maxMs bounds device time). Nothing is written to a working directory in-process: no files.
+ */
+export async function espOnClock(args: readonly string[], clock: ManualClock): Promise<RunResult> {
+  const started = clock.now();
+  const r = await runCli(args, { env: { NO_COLOR: '1' }, clock });
+  const ms = clock.now() - started;
+  return {
+    code: r.code,
+    signal: null,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    ms,
+    rssKb: undefined,
+    files: [],
+    killed: false,
+  };
+}
+
+/** Device delays short enough for a device on the wall clock that a child-process CLI provisions. */
+const SHORT_TIMINGS: Partial<SimDeviceOptions> = {
+  scanDurationMs: 20,
+  applyDelayMs: 5,
+  connectDelayMs: 20,
+  attemptFailMs: 10,
+  cleanupDelayMs: 200,
+};
+
+/**
+ * What `esp-prov sim --listen 127.0.0.1:0` serves with these security options and device behaviour (faults,
+ * answers, access points: what its flags parse into), in-process over loopback HTTP. On `clock` with --fast's
+ * timings (for espOnClock); without one, on the wall clock with shorter delays still, for a CLI child process
+ * whose own handling (descriptors, pipes) is the point, so that no `esp-prov sim` child is started for it.
+ */
+export async function simInProcess(
+  security: Pick<SimulatorOptions, 'sec' | 'password'>,
+  behaviour: Partial<SimDeviceOptions>,
+  clock?: ManualClock,
+): Promise<{ address: string; device: SimDevice; stop(): Promise<void> }> {
+  const timed = clock ? { ...FAST_TIMINGS, clock } : SHORT_TIMINGS;
+  const device = new SimDevice({
+    security: await simSecurity(security),
+    patchLevel: 1, // sim's --sec-patch default
+    ...timed,
+    ...behaviour,
+  });
+  // Security 0 has no transport-session hooks (as startSimulator).
+  const server = await startHttpServer(device, {
+    host: '127.0.0.1',
+    port: 0,
+    tagSockets: security.sec !== 0,
+    ...(clock ? { clock } : {}),
+  });
+  return {
+    address: `127.0.0.1:${server.port}`,
+    device,
+    async stop() {
+      await (clock ? settle(clock, server.close(), 1) : server.close());
+      device.stop();
+    },
+  };
 }
 
 /** Runs `fn` over `items`, `width` at a time (2 cores, shared). */

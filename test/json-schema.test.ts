@@ -8,17 +8,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import Ajv from 'ajv';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
-import { run, type CliIo } from '../src/cli/main.js';
 import { buildThreadDataset } from '../src/endpoints/thread-dataset.js';
 import { toAccessPoint } from '../src/sim/access-points.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
 import type { SimDeviceOptions, SimSecurity } from '../src/sim/options.js';
+import { runCli } from './helpers/cli-run.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schema/events.schema.json'), 'utf8')) as {
@@ -59,21 +58,9 @@ async function device(security: SimSecurity, extra: SimDeviceOptions = {}): Prom
 }
 
 async function jsonRun(argv: string[]): Promise<{ code: number; lines: Record<string, unknown>[] }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdin: Readable.from([]),
-    env: {},
-  };
-  const code = await run([...argv, '--json'], io, new AbortController().signal);
-  assert.equal(stderr, '', 'stderr stays quiet with --json');
-  const lines = stdout
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { code, lines };
+  const r = await runCli([...argv, '--json']);
+  assert.equal(r.stderr, '', 'stderr stays quiet with --json');
+  return { code: r.code, lines: r.lines };
 }
 
 function assertValid(lines: Record<string, unknown>[], what: string): void {

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { run, type CliIo } from '../src/cli/main.js';
 import { INPUT_LIMITS, readInputFile, readStreamBounded, valueText } from '../src/cli/read-input.js';
 import { EspProvError } from '../src/errors.js';
 import { CLI_ENTRY } from './helpers/cli-bin.js';
+import { runCli } from './helpers/cli-run.js';
 
 const DIR = mkdtempSync(join(tmpdir(), 'esp-prov-read-'));
 const HAVE_MKFIFO = spawnSync('mkfifo', ['--version']).status === 0;
@@ -23,17 +23,8 @@ function fifo(name: string): string {
   return path;
 }
 
-async function cli(argv: string[], stdin: Iterable<string | Buffer> = []) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdin: Readable.from(stdin),
-    env: { NO_COLOR: '1' },
-  };
-  const code = await run(argv, io, new AbortController().signal);
-  return { code, stdout, stderr };
+function cli(argv: string[], stdin: readonly (string | Buffer)[] = []) {
+  return runCli(argv, { stdin, env: { NO_COLOR: '1' } });
 }
 
 const rejectsWith = (code: string, re: RegExp) => (e: unknown) =>

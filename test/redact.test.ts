@@ -4,17 +4,16 @@
  * all its keys. Plus the `qr --json` cases that leaked or broke lines when redaction edited serialised text.
  */
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { toHex, utf8 } from '../src/bytes.js';
 import { createOutput } from '../src/cli/output.js';
 import { displayBytes } from '../src/cli/format.js';
-import { run, type CliIo } from '../src/cli/main.js';
 import { Redactor, REDACTED } from '../src/cli/redact.js';
 import { forTerminal } from '../src/cli/terminal-text.js';
 import { EspProvError } from '../src/errors.js';
 import type { ProvisionEvent } from '../src/provision/events.js';
+import { runCli } from './helpers/cli-run.js';
 
 const NASTY = ['"', '\\', 'network', '","ip":', '\\u0063', 'é€😀', '}{', 'ok', 'true', '\n', '‹redacted›x'];
 
@@ -136,21 +135,8 @@ async function qrJson(
   payload: string,
   extra: string[] = [],
 ): Promise<{ code: number; lines: Record<string, unknown>[] }> {
-  let stdout = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: () => true },
-    stdin: Readable.from([]),
-    env: {},
-  };
-  const code = await run(['qr', '--json', ...extra, payload], io, new AbortController().signal);
-  return {
-    code,
-    lines: stdout
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
+  const r = await runCli(['qr', '--json', ...extra, payload]);
+  return { code: r.code, lines: r.lines };
 }
 
 void describe('qr --json', () => {

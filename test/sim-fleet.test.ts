@@ -6,27 +6,21 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { parseManifest } from '../src/batch/manifest.js';
-import { run, type CliIo } from '../src/cli/main.js';
 import { parseArgv } from '../src/cli/options.js';
+import { runCli } from './helpers/cli-run.js';
 
 async function fleetManifestText(args: string[]): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'esp-prov-fleet-'));
   const file = join(dir, 'rack.csv');
   const stop = new AbortController();
-  const io: CliIo = {
-    stdout: { write: (s: string) => (/"event":"ready"/.test(s) ? stop.abort() : undefined) },
-    stderr: { write: () => undefined },
-    stdin: Readable.from([]),
-    env: {},
-  };
-  const code = await run(
-    ['sim', '--listen', '127.0.0.1:0', '--json', '--manifest-out', file, ...args],
-    io,
-    stop.signal,
-  );
+  // Once the fleet is ready (the manifest written), stop it as Ctrl-C would.
+  const stdout = { write: (s: string) => (/"event":"ready"/.test(s) ? stop.abort() : undefined) };
+  const { code } = await runCli(['sim', '--listen', '127.0.0.1:0', '--json', '--manifest-out', file, ...args], {
+    io: { stdout },
+    signal: stop.signal,
+  });
   assert.equal(code, 0);
   assert.equal(statSync(file).mode & 0o777, 0o600, 'the manifest holds secrets: owner only');
   return readFileSync(file, 'utf8');

@@ -4,31 +4,32 @@
  * so. In-process (run() with injected streams) against real loopback HTTP, with the simulator's --fast timing.
  */
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { run, type CliIo } from '../src/cli/main.js';
+import { runCli } from './helpers/cli-run.js';
 import { Lines } from './helpers/lines.js';
 
-function io(stdout: Lines, stderr: Lines): CliIo {
-  return { stdout: { write: stdout.write }, stderr: { write: stderr.write }, stdin: Readable.from([]), env: {} };
+/** `esp-prov sim …` until `signal` aborts, its output read line by line as it comes; resolves with its exit code. */
+function sim(argv: string[], stdout: Lines, stderr: Lines, signal: AbortSignal): Promise<number> {
+  const io = { stdout: { write: stdout.write }, stderr: { write: stderr.write } };
+  return runCli(argv, { io, signal }).then((r) => r.code);
 }
 
 async function provision(port: number, json: boolean): Promise<{ code: number; out: string }> {
-  const [stdout, stderr] = [new Lines(), new Lines()];
   const argv = ['--transport', 'softap', '--service_name', `127.0.0.1:${port}`, '--pop', 'abcd1234'];
   argv.push('--ssid', 'HomeNetwork', '--passphrase', 'correct-horse-battery', '--timeout', '15');
   if (json) argv.push('--json');
-  const code = await run(argv, io(stdout, stderr), new AbortController().signal);
-  return { code, out: stdout.text + stderr.text };
+  const r = await runCli(argv);
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 void describe('esp-prov sim re-arms after a provisioning', () => {
   test('--json: a second client is provisioned too; the re-arm is an event', async () => {
     const [stdout, stderr] = [new Lines(), new Lines()];
     const stop = new AbortController();
-    const sim = run(
+    const running = sim(
       ['sim', '--listen', '127.0.0.1:0', '--sec', '1', '--fast', '--json'],
-      io(stdout, stderr),
+      stdout,
+      stderr,
       stop.signal,
     );
     try {
@@ -43,14 +44,14 @@ void describe('esp-prov sim re-arms after a provisioning', () => {
     } finally {
       stop.abort();
     }
-    assert.equal(await sim, 0);
+    assert.equal(await running, 0);
     assert.equal(stdout.list.at(-1), '{"event":"exit"}');
   });
 
   test('human output says that it is ready for the next client', async () => {
     const [stdout, stderr] = [new Lines(), new Lines()];
     const stop = new AbortController();
-    const sim = run(['sim', '--listen', '127.0.0.1:0', '--sec', '1', '--fast'], io(stdout, stderr), stop.signal);
+    const running = sim(['sim', '--listen', '127.0.0.1:0', '--sec', '1', '--fast'], stdout, stderr, stop.signal);
     try {
       const where = await stderr.next(/--service_name 127\.0\.0\.1:\d+/);
       const port = Number(/127\.0\.0\.1:(\d+)/.exec(where)?.[1]);
@@ -60,6 +61,6 @@ void describe('esp-prov sim re-arms after a provisioning', () => {
     } finally {
       stop.abort();
     }
-    assert.equal(await sim, 0);
+    assert.equal(await running, 0);
   });
 });

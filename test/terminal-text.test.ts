@@ -4,10 +4,8 @@
  * prints device text; none may reach the terminal raw. JSON keeps the exact value.
  */
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { utf8 } from '../src/bytes.js';
-import { run, type CliIo } from '../src/cli/main.js';
 import { createOutput, type Output } from '../src/cli/output.js';
 import {
   accessPointChoices,
@@ -22,6 +20,7 @@ import { EspProvError } from '../src/errors.js';
 import { toAccessPoint } from '../src/sim/access-points.js';
 import { SimDevice } from '../src/sim/device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
+import { runCli } from './helpers/cli-run.js';
 
 const EVIL = 'x\u001b]0;pwned\u0007y\u001b[2J\u009b31m\u202eevil\ud800z';
 /** What a protobuf string can carry (no lone surrogate: the device's UTF-8 must be valid). */
@@ -131,14 +130,9 @@ void describe('a provisioning run against a device that answers with control seq
       device.stop();
     });
     let out = '';
-    const io: CliIo = {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (out += s) },
-      stdin: Readable.from([]),
-      env: { NO_COLOR: '1' },
-    };
+    const both = { write: (s: string) => (out += s) };
     const argv = ['--transport', 'softap', '--service_name', `127.0.0.1:${server.port}`, '--ssid', 'Lab\u001b[2J', '--passphrase', '', '--timeout', '5', '-v']; // prettier-ignore
-    const code = await run(argv, io, new AbortController().signal);
+    const { code } = await runCli(argv, { env: { NO_COLOR: '1' }, io: { stdout: both, stderr: both } });
     assert.equal(code, 0, out);
     assertInert(out, 'provisioning output');
     assert.match(out, /Connected to "Lab\\x1b\[2J"/);

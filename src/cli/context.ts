@@ -1,4 +1,5 @@
 /** What every command gets: the process's streams (injected, so tests run the CLI in-process), output, redactor. */
+import type { Clock } from '../timers.js';
 import type { NobleLoader } from '../transport/ble-load.js';
 import type { Output } from './output.js';
 import type { Prompter } from './prompts.js';
@@ -17,6 +18,11 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Creates the noble instance for --transport ble (default: @stoprocent/noble). For tests and embedding. */
   bleLoader?: NobleLoader;
+  /**
+   * Time for provisioning's waits (request deadlines, status polls) over SoftAP (default: the wall clock). For
+   * tests: the CLI and an in-process simulator on one ManualClock, so a device delay costs no wall time.
+   */
+  clock?: Clock;
 }
 
 export interface CommandContext {

@@ -29,6 +29,7 @@ async function softap(a: Needs, ctx: CommandContext): Promise<OpenedTransport> {
   const transport = new HttpTransport({
     address,
     ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}),
+    ...(ctx.io.clock ? { clock: ctx.io.clock } : {}),
     debug: (line) => ctx.out.debug(line),
   });
   return { transport, where: formatServiceAddress(address), close: () => transport.close() };

@@ -54,3 +54,22 @@ export async function settle<T>(clock: ManualClock, p: Promise<T>, stepMs = 5): 
   if (!done) throw new Error(`still pending after ${MAX_TURNS * stepMs} ms of device time`);
   return p;
 }
+
+/**
+ * Moves `clock` `stepMs` per event-loop turn until the returned function is called: device time for a whole
+ * suite whose awaits are too many to wrap in settle one by one. Waits still end (deadlines on the clock fire
+ * as turns pass), so a test that waits for something that never comes fails instead of hanging. Stop it in
+ * an after() hook: while it runs, the process never goes idle.
+ */
+export function pump(clock: ManualClock, stepMs = 1): () => void {
+  let running = true;
+  const tick = (): void => {
+    if (!running) return;
+    clock.advance(stepMs);
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  return () => {
+    running = false;
+  };
+}

@@ -288,6 +288,7 @@ async function runOnDevice(a: ProvisionArgs, inputs: Inputs, ctx: CommandContext
       requestTimeoutMs: a.timeoutMs,
       connectTimeoutMs: a.timeoutMs,
       signal: ctx.signal,
+      ...(ctx.io.clock ? { clock: ctx.io.clock } : {}),
       onEvent: (e) => {
         if (e.type === 'custom-data') answers.push({ endpoint: e.endpoint, response: e.response });
         recording?.event(e);
