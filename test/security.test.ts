@@ -3,6 +3,7 @@
  * device proofs, tampered ciphertext, counter skew, wrong lengths, invalid SRP values.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { fromHex, toHex, utf8, xorBytes } from '../src/bytes.js';
 import type { ErrorCode } from '../src/errors.js';
@@ -15,8 +16,11 @@ import { Sec2Client } from '../src/security/sec2.js';
 import {
   N_HEX,
   computeX,
+  N,
   k,
   minimalBytes,
+  modPow,
+  modPowBigInt,
   padBytes,
   sha256,
   sha512,
@@ -182,6 +186,20 @@ describe('SRP-6a as the device computes it (§4.3, §8.1–§8.6)', () => {
     assert.equal(minimalBytes(0n).length, 0);
     assert.equal(toHex(padBytes(5n, 4)), '00000005');
     assert.throws(() => padBytes(fromHex('0102'), 1));
+  });
+});
+
+describe('modPow: OpenSSL over N agrees with plain BigInt arithmetic', () => {
+  test('random bases and exponents of every size the handshake uses, and the edge values', () => {
+    const rand = (bytes: number): bigint => toBigInt(randomBytes(bytes));
+    const cases: [bigint, bigint][] = [];
+    for (const e of [1, 32, 64, 128, 130, 384]) for (let i = 0; i < 8; i++) cases.push([rand(384) % N, rand(e)]);
+    for (const b of [0n, 1n, 2n, N - 2n, N - 1n, N, N + 3n, -5n])
+      for (const e of [0n, 1n, 2n, rand(64)]) cases.push([b, e]);
+    cases.push([5n, N + 17n]); // an exponent longer than N
+    for (const [b, e] of cases) assert.equal(modPow(b, e, N), modPowBigInt(b, e, N), `base ${b}, exp ${e}`);
+    // Another modulus never takes the N-only path.
+    assert.equal(modPow(3n, 1000n, 1_000_003n), modPowBigInt(3n, 1000n, 1_000_003n));
   });
 });
 

@@ -6,7 +6,7 @@
  * Byte forms matter more than the integers: the device hashes the raw bytes it received or stored,
  * so "padded" (PAD, 384 bytes) and "minimal" (bytes()) encodings are chosen per term, as the comments say.
  */
-import { createHash } from 'node:crypto';
+import { createDiffieHellman, createHash, type DiffieHellman } from 'node:crypto';
 import { fromHex, toHex, xorBytes } from '../bytes.js';
 
 /** RFC 5054 Appendix A, 3072-bit group (PROTOCOL.md §8.1). */
@@ -58,7 +58,8 @@ export function padBytes(x: bigint | Uint8Array, width = L): Uint8Array {
   return out;
 }
 
-export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+/** Square-and-multiply on BigInt: any modulus, any base; the reference the fast path is tested against. */
+export function modPowBigInt(base: bigint, exp: bigint, mod: bigint): bigint {
   let result = 1n;
   let b = ((base % mod) + mod) % mod;
   let e = exp;
@@ -68,6 +69,26 @@ export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
     if (e > 0n) b = (b * b) % mod;
   }
   return result;
+}
+
+/**
+ * Node has no modular exponentiation on BigInt, but a Diffie-Hellman object over N computes
+ * `other ^ privateKey mod N` in OpenSSL (Montgomery, constant time in the exponent): about 7x faster than
+ * modPowBigInt for the 3072-bit group, which is most of a Security 2 handshake's CPU on both ends (a rack of
+ * boards handshakes at once). The generator plays no part in computeSecret. Created once, on first use.
+ */
+let dhOverN: DiffieHellman | undefined;
+
+export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  const b = ((base % mod) + mod) % mod;
+  // OpenSSL refuses "public keys" outside 2..N-2 (and an empty private key): those rare values take the slow path.
+  if (mod !== N || exp <= 0n || b < 2n || b > N - 2n) return modPowBigInt(b, exp, mod);
+  dhOverN ??= createDiffieHellman(N_BYTES, Uint8Array.of(Number(g)));
+  dhOverN.setPrivateKey(minimalBytes(exp));
+  const out = toBigInt(dhOverN.computeSecret(minimalBytes(b)));
+  // The exponent is key material (a + u·x, or the device's b): it does not stay in the shared object.
+  dhOverN.setPrivateKey(Uint8Array.of(1));
+  return out;
 }
 
 const N_BYTES = padBytes(N);
