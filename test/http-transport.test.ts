@@ -41,9 +41,13 @@ async function sim<D extends ProtocommDevice = FakeDevice>(
   return { server, device, events, connects, requests };
 }
 
-function transport(server: { host: string; port: number }, timeoutMs?: number): HttpTransport {
+function transport(server: { host: string; port: number }, timeoutMs?: number, clock?: ManualClock): HttpTransport {
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;
-  const t = new HttpTransport({ address: `${host}:${server.port}`, ...(timeoutMs ? { timeoutMs } : {}) });
+  const t = new HttpTransport({
+    address: `${host}:${server.port}`,
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(clock ? { clock } : {}),
+  });
   cleanup.push(() => t.close());
   return t;
 }
@@ -309,11 +313,14 @@ void describe('against the simulated device', { timeout: 10_000 }, () => {
   });
 
   void test('a hang ends in TIMEOUT at the deadline while the device is still busy', async () => {
+    // On a manual clock: a real 40 ms deadline also bounds the connect, which a loaded machine can miss.
     const { server, device } = await sim();
-    const t = transport(server);
+    const clock = new ManualClock();
+    const t = transport(server, undefined, clock);
     const started = device.started();
     const p = t.request('prov-config', bytes('hang'), { timeoutMs: 40 });
     await started;
+    clock.advance(40);
     const e = await rejectsWith(p, 'TIMEOUT');
     assert.equal(e.endpoint, 'prov-config');
     assert.equal(device.inFlight, 1, 'the transport gave up on its own deadline');
@@ -322,8 +329,15 @@ void describe('against the simulated device', { timeout: 10_000 }, () => {
 
   void test('the default deadline comes from the options', async () => {
     const { server, device } = await sim();
-    const t = transport(server, 30);
-    await rejectsWith(t.request('prov-config', bytes('hang')), 'TIMEOUT');
+    const clock = new ManualClock();
+    const t = transport(server, 30, clock);
+    const started = device.started();
+    const p = rejectsWith(t.request('prov-config', bytes('hang')), 'TIMEOUT');
+    await started;
+    clock.advance(29);
+    assert.equal(device.inFlight, 1);
+    clock.advance(1);
+    await p;
     device.release();
   });
 
