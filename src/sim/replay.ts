@@ -21,7 +21,7 @@ import { SESSION_ENDPOINT, VERSION_ENDPOINT } from '../protocol/endpoints.js';
 import { cryptoRandom, type RandomSource } from '../security/scheme.js';
 import { createSecurity } from './device-setup.js';
 import type { SimSecurity } from './options.js';
-import type { DeviceSecurity } from './security.js';
+import { SessionSlot, type DeviceSecurity } from './security.js';
 import { decodeSession, encodeSession } from './session-endpoint.js';
 
 export interface ReplayDivergence {
@@ -62,10 +62,10 @@ export class ReplayDevice extends EventEmitter<ReplayDeviceEvents> implements Pr
   readonly #transcript: Transcript;
   readonly #script: RecordedExchange[];
   readonly #security: DeviceSecurity;
+  readonly #session: SessionSlot;
   readonly #family: MessageFamily;
   #cursor = 0;
   #diverged: ReplayDivergence | undefined;
-  #sessionId: number | undefined;
 
   constructor(transcript: Transcript, options: ReplayDeviceOptions) {
     super();
@@ -73,6 +73,7 @@ export class ReplayDevice extends EventEmitter<ReplayDeviceEvents> implements Pr
     this.#script = transcript.exchanges.filter(isScripted);
     const patchLevel = transcript.patchLevel ?? (transcript.info?.secPatchVer === 1 ? 1 : 0);
     this.#security = createSecurity(options.security, { patchLevel }, options.random ?? cryptoRandom);
+    this.#session = new SessionSlot(this.#security);
     this.#family = familyOf(transcript.info?.version);
   }
 
@@ -90,14 +91,11 @@ export class ReplayDevice extends EventEmitter<ReplayDeviceEvents> implements Pr
   }
 
   openSession(sessionId: number): void {
-    this.#security.reset();
-    this.#sessionId = sessionId;
+    this.#session.open(sessionId);
   }
 
   closeSession(sessionId: number): void {
-    if (sessionId !== this.#sessionId) return;
-    this.#security.reset();
-    this.#sessionId = undefined;
+    this.#session.close(sessionId);
   }
 
   handle(endpoint: string, _sessionId: number, data: Uint8Array): Promise<Uint8Array> {
