@@ -24,11 +24,8 @@ const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
 const dir = mkdtempSync(join(tmpdir(), 'esp-prov-inspect-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function inspect(device: SimDeviceOptions, args: string[], transport = ['--transport', 'softap']) {
-  const sim = new SimDevice({ ...QUICK, ...device });
-  const endpoints: string[] = [];
-  sim.on('request', (e) => endpoints.push(e.endpoint));
-  const server = await startHttpServer(sim, { tagSockets: device.security?.version !== 0 });
+/** Runs the CLI in-process with captured output. */
+async function runCli(argv: string[], extra: Partial<CliIo> = {}) {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -36,11 +33,20 @@ async function inspect(device: SimDeviceOptions, args: string[], transport = ['-
     stderr: { write: (s: string) => (stderr += s) },
     stdin: Readable.from([]),
     env: {},
+    ...extra,
   };
+  const code = await run(argv, io, new AbortController().signal);
+  return { code, stdout, stderr };
+}
+
+async function inspect(device: SimDeviceOptions, args: string[], transport = ['--transport', 'softap']) {
+  const sim = new SimDevice({ ...QUICK, ...device });
+  const endpoints: string[] = [];
+  sim.on('request', (e) => endpoints.push(e.endpoint));
+  const server = await startHttpServer(sim, { tagSockets: device.security?.version !== 0 });
   try {
     const argv = ['inspect', ...transport, '--service_name', `127.0.0.1:${server.port}`, ...args];
-    const code = await run(argv, io, new AbortController().signal);
-    return { code, stdout, stderr, endpoints };
+    return { ...(await runCli(argv)), endpoints };
   } finally {
     await server.close();
     sim.stop();
@@ -54,19 +60,9 @@ async function inspectBle(model: Partial<BleGattModelOptions>, gattClient: 'nobl
   sim.on('request', (e) => endpoints.push(e.endpoint));
   const gatt = new BleGattModel({ device: sim, name: 'PROV_CLI1', stack: 'nimble', ...model });
   const { loader } = fakeNobleLoader({ peripherals: [gatt], gattClient });
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdin: Readable.from([]),
-    env: {},
-    bleLoader: loader,
-  };
   try {
     const argv = ['inspect', '--transport', 'ble', '--service_name', gatt.name, '--json'];
-    const code = await run(argv, io, new AbortController().signal);
-    return { code, stdout, stderr, endpoints };
+    return { ...(await runCli(argv, { bleLoader: loader })), endpoints };
   } finally {
     sim.stop();
   }
