@@ -14,7 +14,9 @@ import { fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
 import { openBleTransport } from '../src/transport/ble.js';
 import { MemoryTransport } from '../src/transport/memory.js';
 import type { ProtocommDevice } from '../src/protocol/device.js';
+import { ManualClock } from '../src/timers.js';
 import { QUICK, RIG_KINDS, rig, SEC } from './helpers/e2e.js';
+import { settle } from './helpers/settle.js';
 
 async function inspect(device: SimDeviceOptions, security?: InspectOptions['security']) {
   const sim = new SimDevice({ ...QUICK, ...device });
@@ -145,6 +147,8 @@ describe('BLE findings', () => {
       expect?: InspectOptions['expect'];
       endpoints?: (all: readonly string[]) => string[];
       gattClient?: 'noble-hci' | 'direct';
+      /** Device time for every deadline (the transport's and inspect's); moved on while inspect waits. */
+      clock?: ManualClock;
     } = {},
   ) {
     const sim = new SimDevice({ ...QUICK, ...SEC.sec0.device });
@@ -167,12 +171,19 @@ describe('BLE findings', () => {
       powerOnTimeoutMs: 1000,
       connectTimeoutMs: 3000,
       requestTimeoutMs: 5000,
+      ...(o.clock ? { clock: o.clock } : {}),
     });
+    const wait = <T>(p: Promise<T>): Promise<T> => (o.clock ? settle(o.clock, p, 100) : p);
     try {
-      const report = await inspectDevice({ transport, ...(o.expect ? { expect: o.expect } : {}) });
+      const pending = inspectDevice({
+        transport,
+        ...(o.expect ? { expect: o.expect } : {}),
+        ...(o.clock ? { clock: o.clock } : {}),
+      });
+      const report = await wait(pending);
       return { report, seen };
     } finally {
-      await transport.close();
+      await wait(transport.close());
       sim.stop();
     }
   }
@@ -193,6 +204,26 @@ describe('BLE findings', () => {
     assert.equal(report.link.ble?.pairingRequired, true);
     assert.equal(report.protoVer, undefined);
     assert.deepEqual(ids(report), ['ble-pairing-required']);
+    assert.deepEqual(seen, []);
+  });
+
+  test("pairing required over noble's Linux HCI client: the stalled first write is reported as likely pairing", async () => {
+    // noble's HCI client answers the ATT authentication error by trying to pair, which fails here, and the
+    // write waits until the request deadline (5 s of device time). The GATT table was read all the same.
+    const clock = new ManualClock();
+    const { report, seen } = await bleInspect({ requireEncryption: true }, { gattClient: 'noble-hci', clock });
+    const b = report.link.ble!;
+    assert.equal(b.pairingRequired, false);
+    assert.ok(
+      b.characteristics.some((c) => c.name === 'proto-ver'),
+      JSON.stringify(b.characteristics),
+    );
+    assert.equal(report.protoVer, undefined);
+    assert.deepEqual(ids(report), ['ble-pairing-suspected']);
+    const text = report.findings[0]!.text;
+    assert.match(text, /did not answer the first write/);
+    assert.match(text, new RegExp(`bluetoothctl pair ${b.address}.*bluetoothctl trust ${b.address}`));
+    assert.ok(clock.now() >= 5000, `inspect waited for the deadline (${clock.now()} ms)`);
     assert.deepEqual(seen, []);
   });
 

@@ -116,8 +116,22 @@ function enumFor(name: string, parent: string | undefined, s: TextState): EnumTa
   }
 }
 
-/** The field names of the .proto files (and of protobuf text format), from the generated code's camelCase. */
-function protoName(camel: string): string {
+/** The name an enum value of field `name` (inside message field `parent`) has, if its enum names it. */
+export function enumName(
+  endpoint: string,
+  family: MessageFamily,
+  name: string,
+  parent: string | undefined,
+  value: number,
+): string | undefined {
+  return enumFor(name, parent, { redacted: false, endpoint, family })?.[value];
+}
+
+/**
+ * The field names of the .proto files (and of protobuf text format), from the generated code's camelCase.
+ * A name already in snake_case is left as it is.
+ */
+export function protoName(camel: string): string {
   return camel.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 }
 

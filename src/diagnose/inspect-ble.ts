@@ -10,7 +10,12 @@ import { dashedUuid, normalizeUuid, type GattCharacteristicInfo } from '../trans
 import type { Transport } from '../transport/transport.js';
 
 export type BleFindingId =
-  'ble-pairing-required' | 'ble-gatt-stale' | 'ble-no-descriptions' | 'ble-name-mismatch' | 'ble-service-mismatch';
+  | 'ble-pairing-required'
+  | 'ble-pairing-suspected'
+  | 'ble-gatt-stale'
+  | 'ble-no-descriptions'
+  | 'ble-name-mismatch'
+  | 'ble-service-mismatch';
 
 export interface BleDetails {
   name: string;
@@ -82,6 +87,15 @@ export function isPairingRefusal(e: unknown): boolean {
   return typeof att === 'number' && PAIRING_ATT_ERRORS.has(att);
 }
 
+/**
+ * A first write that timed out on a link whose GATT table was read: the reads needed no encryption, the write
+ * did. noble's Linux HCI client answers an ATT authentication error by starting pairing itself instead of
+ * reporting it, and when that pairing does not complete the write just waits until the deadline.
+ */
+export function isSilentPairingStall(e: unknown, b: BleDetails): boolean {
+  return e instanceof EspProvError && e.code === 'TIMEOUT' && b.characteristics.length > 0;
+}
+
 function safeDashed(uuid: string): string {
   try {
     return dashedUuid(uuid);
@@ -103,12 +117,25 @@ function derivedFrom(service: string, characteristic: string): boolean {
 
 const FORGET = "forget the device in the computer's Bluetooth settings (bluetoothctl remove ADDRESS) and try again";
 
-export function bleFindings(b: BleDetails, endpoints: readonly string[], expect: BleExpectation = {}) {
+export function bleFindings(
+  b: BleDetails,
+  endpoints: readonly string[],
+  expect: BleExpectation = {},
+  seen: { firstWriteTimedOut?: boolean } = {},
+) {
   const f: { id: BleFindingId; text: string }[] = [];
   if (b.pairingRequired) {
     f.push({
       id: 'ble-pairing-required',
       text: 'the device requires a paired, encrypted link: pair it in the Bluetooth settings of this computer first',
+    });
+  } else if (seen.firstWriteTimedOut) {
+    f.push({
+      id: 'ble-pairing-suspected',
+      text:
+        'the device listed its GATT table but did not answer the first write (proto-ver) in time: it may require ' +
+        `pairing (BLE forced encryption) that this computer did not complete; on Linux pair and trust it first ` +
+        `(bluetoothctl pair ${b.address}, then bluetoothctl trust ${b.address}) and try again`,
     });
   }
   const missing = [VERSION_ENDPOINT, SESSION_ENDPOINT, CONFIG_ENDPOINT].filter((e) => !endpoints.includes(e));

@@ -10,6 +10,7 @@ import {
   bleLinkDetails,
   isBleTransport,
   isPairingRefusal,
+  isSilentPairingStall,
   type BleDetails,
   type BleExpectation,
   type BleFindingId,
@@ -74,7 +75,10 @@ export function linkDetails(t: Transport): LinkDetails {
 
 export interface InspectReport {
   link: LinkDetails;
-  /** Undefined when the device would not answer it: BLE pairing required (finding ble-pairing-required). */
+  /**
+   * Undefined when the device would not answer it: BLE pairing required (finding ble-pairing-required), or
+   * likely required (ble-pairing-suspected: the GATT table was read, the first write timed out).
+   */
   protoVer: { raw: string; hex: string; info: DeviceInfo } | undefined;
   /** The scheme the device asks for (from proto-ver; undefined when it cannot say). */
   security: SecurityChoice | undefined;
@@ -131,17 +135,22 @@ export async function inspectDevice(o: InspectOptions): Promise<InspectReport> {
   };
   const probe = new TextEncoder().encode('---');
   const link = linkDetails(o.transport);
-  const bleReport = (b: BleDetails): Finding[] => bleFindings(b, link.endpoints?.map((e) => e.name) ?? [], o.expect);
+  const bleReport = (b: BleDetails, seen?: { firstWriteTimedOut: boolean }): Finding[] =>
+    bleFindings(b, link.endpoints?.map((e) => e.name) ?? [], o.expect, seen);
   o.onTrace?.({ endpoint: VERSION_ENDPOINT, direction: 'request', wire: probe });
   let raw: Uint8Array;
   try {
     raw = await o.transport.request(VERSION_ENDPOINT, probe, req);
   } catch (e) {
-    // A device that wants pairing did answer, with an ATT error: that is the report, not a failure.
-    if (!link.ble || !isPairingRefusal(e)) throw e;
-    link.ble.pairingRequired = true;
+    // A device that wants pairing did answer, with an ATT error: that is the report, not a failure. Over noble's
+    // Linux HCI client the refusal never surfaces (it tries to pair instead) and the write times out: a GATT
+    // table read without trouble makes pairing the likely cause, which the report says rather than a bare timeout.
+    if (!link.ble) throw e;
+    const refused = isPairingRefusal(e);
+    if (!refused && !isSilentPairingStall(e, link.ble)) throw e;
+    link.ble.pairingRequired = refused;
     const none = { link, protoVer: undefined, security: undefined, handshake: undefined, accessPoints: undefined };
-    return { ...none, findings: bleReport(link.ble) };
+    return { ...none, findings: bleReport(link.ble, { firstWriteTimedOut: !refused }) };
   }
   o.onTrace?.({ endpoint: VERSION_ENDPOINT, direction: 'response', wire: raw });
   const info = parseDeviceInfo(raw);

@@ -38,7 +38,7 @@ import { createSecurity, registerEndpoints, versionInfo, type Endpoint } from '.
 import { DeviceFailure, type ProtocommDevice } from '../protocol/device.js';
 import { HttpStatusFailure, type SimHttpStatusAnswer } from './answers.js';
 import { decodeScan, encodeScan, handleScan, scanUnknownEnums } from './scan-endpoint.js';
-import type { DeviceSecurity } from './security.js';
+import { SessionSlot, type DeviceSecurity } from './security.js';
 import { decodeSession, encodeSession, sessionUnknownEnums, spoilProof } from './session-endpoint.js';
 import { createNetwork } from './network.js';
 import { versionResponse, type SimFlavour, type VersionInfo } from './version.js';
@@ -83,7 +83,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
   readonly #version: VersionInfo;
   readonly #scanMaxEntries: number;
   #httpStatus: SimHttpStatusAnswer | undefined;
-  #sessionId: number | undefined;
+  readonly #session: SessionSlot;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(options: SimDeviceOptions = {}) {
@@ -96,6 +96,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
     this.#httpStatus = options.answers?.httpStatus;
     const security = options.security ?? defaultSecurity(this.flavour);
     this.#security = createSecurity(security, options, this.#random);
+    this.#session = new SessionSlot(this.#security);
     let resolveStopped: (info: SimStopInfo) => void = () => {};
     this.stopped = new Promise((resolve) => (resolveStopped = resolve));
     this.#manager = new ProvManager(
@@ -131,14 +132,11 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
   }
 
   openSession(sessionId: number): void {
-    this.#security.reset();
-    this.#sessionId = sessionId;
+    this.#session.open(sessionId);
   }
 
   closeSession(sessionId: number): void {
-    if (sessionId !== this.#sessionId) return;
-    this.#security.reset();
-    this.#sessionId = undefined;
+    this.#session.close(sessionId);
   }
 
   /** The current session's key (Security 1: the CTR key; Security 2: the GCM key), as a debug build logs it. */
@@ -240,7 +238,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> implements Protocom
   }
 
   #checkSession(sessionId: number): void {
-    if (this.#security.version !== 0 && sessionId !== this.#sessionId) {
+    if (this.#security.version !== 0 && sessionId !== this.#session.id) {
       throw new DeviceFailure(`session ${sessionId} is not the open transport session`);
     }
   }

@@ -25,3 +25,33 @@ export interface DeviceSecurity {
   /** Forgets the session (new transport session, or the old one closed). */
   reset(): void;
 }
+
+/**
+ * The one transport session protocomm keeps (§4 common rules): opening a session starts a new security context,
+ * closing the open one forgets it, and closing any other is ignored (a late close of an older connection).
+ * Shared by the simulated device and the replay device, which keep sessions alike.
+ */
+export class SessionSlot {
+  readonly #security: Pick<DeviceSecurity, 'reset'>;
+  #id: number | undefined;
+
+  constructor(security: Pick<DeviceSecurity, 'reset'>) {
+    this.#security = security;
+  }
+
+  /** The open transport session, if any. */
+  get id(): number | undefined {
+    return this.#id;
+  }
+
+  open(sessionId: number): void {
+    this.#security.reset();
+    this.#id = sessionId;
+  }
+
+  close(sessionId: number): void {
+    if (sessionId !== this.#id) return;
+    this.#security.reset();
+    this.#id = undefined;
+  }
+}
