@@ -83,7 +83,9 @@ export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   const b = ((base % mod) + mod) % mod;
   // OpenSSL refuses "public keys" outside 2..N-2 (and an empty private key): those rare values take the slow path.
   if (mod !== N || exp <= 0n || b < 2n || b > N - 2n) return modPowBigInt(b, exp, mod);
-  dhOverN ??= createDiffieHellman(N_BYTES, Uint8Array.of(Number(g)));
+  // Generator 2, not the group's 5: with (N, 2) OpenSSL recognises RFC 3526's MODP group 15 (the same prime) and
+  // skips its parameter check; with 5 it runs a full primality test of N, 2.6 s on each process's first use.
+  dhOverN ??= createDiffieHellman(N_BYTES, Uint8Array.of(2));
   dhOverN.setPrivateKey(minimalBytes(exp));
   const out = toBigInt(dhOverN.computeSecret(minimalBytes(b)));
   // The exponent is key material (a + u·x, or the device's b): it does not stay in the shared object.
