@@ -94,8 +94,8 @@ test('--json: exactly one object with proto-ver, security, handshake, scan list 
 test('human output: findings for a device without PoP; exit 0 though the handshake is not tried', async () => {
   const r = await inspect({ security: { version: 1 } }, []);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /Security 1, no PoP/);
-  assert.match(r.stderr, /anyone in range can provision/);
+  assert.match(r.stdout, /Security 1, no PoP/);
+  assert.match(r.stdout, /anyone in range can provision/);
   assert.deepEqual(
     r.endpoints.filter((e) => e === 'prov-config'),
     [],

@@ -58,9 +58,17 @@ function reportJson(r: InspectReport, transport: Record<string, unknown>): Recor
   };
 }
 
+/**
+ * The human report is the command's product, so it goes to stdout (`inspect > report.txt`, a bug report's paste);
+ * progress and the one-line verdict stay on stderr as for every command.
+ */
+function say(ctx: CommandContext, text: string): void {
+  ctx.out.print(`${text}\n`);
+}
+
 function protoVerHuman(p: NonNullable<InspectReport['protoVer']>, ctx: CommandContext): void {
   const i = p.info;
-  ctx.out.step('proto-ver', `proto-ver: ${forTerminal(p.raw.replace(/\s+/g, ' '))}`);
+  say(ctx, `proto-ver: ${forTerminal(p.raw.replace(/\s+/g, ' '))}`);
   const parsed = [
     `version ${forTerminal(i.version ?? '?')}`,
     `sec_ver ${i.secVer ?? 'absent'}`,
@@ -68,43 +76,46 @@ function protoVerHuman(p: NonNullable<InspectReport['protoVer']>, ctx: CommandCo
     `capabilities [${i.capabilities.map(forTerminal).join(', ')}]`,
     ...Object.keys(i.apps).map((k) => `app ${forTerminal(k)}`),
   ];
-  ctx.out.step('proto-ver', parsed.join(', '));
+  say(ctx, parsed.join(', '));
 }
 
 function human(r: InspectReport, where: string, ctx: CommandContext): void {
-  const out = ctx.out;
-  out.step('device', `Device at ${where}`);
+  say(ctx, `Device at ${where}`);
   const b = r.link.ble;
   if (b) {
-    out.step(
-      'ble',
+    say(
+      ctx,
       `BLE ${forTerminal(b.name)} ${b.address} ${b.rssi} dBm, service ${b.serviceUuid}, MTU ${b.mtu ?? '?'}, ${b.stack}`,
     );
   }
   for (const c of b?.characteristics ?? []) {
     const name = c.name === null ? '(no 0x2901 name)' : forTerminal(c.name);
-    out.step('gatt', `  ${c.uuid}  ${name}  ${c.properties.join(' ')}`);
+    say(ctx, `  ${c.uuid}  ${name}  ${c.properties.join(' ')}`);
   }
   if (r.link.endpoints) {
-    out.step('endpoints', `Endpoints: ${r.link.endpoints.map((e) => forTerminal(e.name)).join(', ')}`);
+    say(ctx, `Endpoints: ${r.link.endpoints.map((e) => forTerminal(e.name)).join(', ')}`);
   }
   if (r.protoVer) protoVerHuman(r.protoVer, ctx);
-  else out.step('proto-ver', 'proto-ver: not readable');
+  else say(ctx, 'proto-ver: not readable');
   if (r.security) {
     const pop = r.security.version === 1 ? (r.security.popRequired ? ', PoP required' : ', no PoP') : '';
     const patch = r.security.version === 2 ? `, patch ${r.security.patchLevel}` : '';
-    out.step('security', `Security ${r.security.version}${pop}${patch} (from ${r.security.source})`);
+    say(ctx, `Security ${r.security.version}${pop}${patch} (from ${r.security.source})`);
   }
-  if (r.handshake === undefined) out.step('handshake', 'Handshake not tried (no credentials given)');
-  else if (r.handshake.ok) out.step('handshake', `Handshake succeeded (Security ${r.handshake.security})`);
-  else out.step('handshake', `Handshake failed: ${r.handshake.message}`);
+  if (r.handshake === undefined) say(ctx, 'Handshake not tried (no credentials given)');
+  else if (r.handshake.ok) say(ctx, `Handshake succeeded (Security ${r.handshake.security})`);
+  else say(ctx, `Handshake failed: ${r.handshake.message}`);
   if (r.accessPoints) {
-    out.step('scan', `The device sees ${r.accessPoints.length} network(s):`);
+    say(ctx, `The device sees ${r.accessPoints.length} network(s):`);
     for (const ap of r.accessPoints) {
-      out.step('scan', `  ${ssidText(ap.ssid)}  ch ${ap.channel}  ${ap.rssi} dBm  ${authModeName(ap.auth)}`);
+      say(ctx, `  ${ssidText(ap.ssid)}  ch ${ap.channel}  ${ap.rssi} dBm  ${authModeName(ap.auth)}`);
     }
   }
-  for (const f of r.findings) out.warn(f.text);
+  if (r.findings.length === 0) say(ctx, 'Findings: none');
+  else {
+    say(ctx, 'Findings:');
+    for (const f of r.findings) say(ctx, `  ! ${f.text}`);
+  }
 }
 
 /** What --qr adds, as provision reads it: transport, BLE name, PoP or Security 2 username and password. */
