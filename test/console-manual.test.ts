@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PassThrough } from 'node:stream';
 import { fromHex, toHex, utf8 } from '../src/bytes.js';
-import { serveConsole } from '../src/sim/console-server.js';
 import { ConsoleTransport } from '../src/transport/console.js';
-import { ConsoleExchange, ConsoleLineSplitter } from '../src/transport/console-framing.js';
 import {
   BLE_ENDPOINT_IDS,
   characteristicUuid,
@@ -16,7 +14,7 @@ import {
   openManualBleTransport,
   type ManualBleOptions,
 } from '../src/transport/manual-ble.js';
-import { duplexPair, FakeDevice } from './helpers/console-fakes.js';
+import { FakeDevice, manualConsolePerson } from './helpers/console-fakes.js';
 import { isCode, rejectsWith } from './helpers/rejects.js';
 import { settle, until } from './helpers/settle.js';
 import { ManualClock } from '../src/timers.js';
@@ -107,29 +105,7 @@ describe('manual console transport', () => {
 
   it('the lines it prints work when typed on the (simulated) device console', async () => {
     const device = new FakeDevice();
-    const [deviceEnd, hostEnd] = duplexPair();
-    serveConsole(device, deviceEnd, { crlf: true });
-    const splitter = new ConsoleLineSplitter();
-    const input = new PassThrough();
-    let exchange: ConsoleExchange | null = null;
-    hostEnd.on('data', (chunk: Buffer) => {
-      for (const token of splitter.push(chunk)) {
-        const outcome = exchange?.accept(token);
-        if (!outcome) continue;
-        exchange = null;
-        // What the person pastes back: the hex line, or nothing when the device printed none.
-        input.write(outcome.kind === 'reply' ? `${toHex(outcome.data)}\n` : '\n');
-      }
-    });
-    const person = {
-      write(text: string): void {
-        const m = /^Client->Device msg : (.*)\n$/.exec(text);
-        if (!m) return;
-        exchange = new ConsoleExchange(m[1]!);
-        hostEnd.write(`${m[1]!}\r`);
-      },
-    };
-    const t = new ConsoleTransport({ input, output: person, sessionId: 77 });
+    const t = manualConsolePerson(device, 77);
     assert.equal(toHex(await t.request('echo', fromHex('0102'))), 'aa0201');
     await rejectsWith(t.request('fail', fromHex('00')), 'CONNECTION_LOST');
     assert.deepEqual(device.sessionEvents, ['open 77']);

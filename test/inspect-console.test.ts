@@ -6,18 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PassThrough } from 'node:stream';
-import { toHex, utf8 } from '../src/bytes.js';
+import { utf8 } from '../src/bytes.js';
 import { inspectDevice, type InspectOptions, type InspectReport } from '../src/diagnose/inspect.js';
-import { serveConsole } from '../src/sim/console-server.js';
 import { serveConsoleOnPty } from '../src/sim/console-pty.js';
 import { SimDevice } from '../src/sim/device.js';
 import type { SimDeviceOptions } from '../src/sim/options.js';
-import { ConsoleTransport } from '../src/transport/console.js';
-import { ConsoleExchange, ConsoleLineSplitter } from '../src/transport/console-framing.js';
 import { openSerialTransport } from '../src/transport/serial.js';
 import type { Transport } from '../src/transport/transport.js';
-import { duplexPair } from './helpers/console-fakes.js';
+import { manualConsolePerson } from './helpers/console-fakes.js';
 import { QUICK } from './helpers/e2e.js';
 
 interface Case {
@@ -78,30 +74,8 @@ const CASES: Case[] = [
   },
 ];
 
-/** The person at the manual console: types each printed line on the device console, pastes back its reply. */
 function manualConsole(device: SimDevice): Transport {
-  const [deviceEnd, hostEnd] = duplexPair();
-  serveConsole(device, deviceEnd, { crlf: true });
-  const splitter = new ConsoleLineSplitter();
-  const input = new PassThrough();
-  let exchange: ConsoleExchange | null = null;
-  hostEnd.on('data', (chunk: Buffer) => {
-    for (const token of splitter.push(chunk)) {
-      const outcome = exchange?.accept(token);
-      if (!outcome) continue;
-      exchange = null;
-      input.write(outcome.kind === 'reply' ? `${toHex(outcome.data)}\n` : '\n');
-    }
-  });
-  const person = {
-    write(text: string): void {
-      const m = /^Client->Device msg : (.*)\n$/.exec(text);
-      if (!m) return;
-      exchange = new ConsoleExchange(m[1]!);
-      hostEnd.write(`${m[1]!}\r`);
-    },
-  };
-  return new ConsoleTransport({ input, output: person, sessionId: 7 });
+  return manualConsolePerson(device, 7);
 }
 
 async function inspectOver(kind: 'console' | 'serial', c: Case): Promise<{ report: InspectReport; seen: string[] }> {

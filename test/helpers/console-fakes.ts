@@ -1,6 +1,10 @@
-/** Small fakes for the console tests: an in-memory duplex pair and a scripted ProtocommDevice. */
-import { Duplex, type PassThrough } from 'node:stream';
+/** Small fakes for the console tests: an in-memory duplex pair, a scripted ProtocommDevice, a scripted person. */
+import { Duplex, PassThrough } from 'node:stream';
+import { toHex } from '../../src/bytes.js';
 import { DeviceFailure, type ProtocommDevice } from '../../src/protocol/device.js';
+import { serveConsole } from '../../src/sim/console-server.js';
+import { ConsoleTransport } from '../../src/transport/console.js';
+import { ConsoleExchange, ConsoleLineSplitter } from '../../src/transport/console-framing.js';
 
 /** Two connected duplex ends: what one writes, the other reads (Node 20 has no stream.duplexPair). */
 export function duplexPair(): [Duplex, Duplex] {
@@ -101,4 +105,33 @@ export function collect(stream: Duplex | PassThrough): {
             });
           }),
   };
+}
+
+/**
+ * The person at the manual console, scripted: types each line the client prints on the (simulated) device
+ * console and pastes back the hex line the device prints, or an empty line when it printed none.
+ */
+export function manualConsolePerson(device: Parameters<typeof serveConsole>[0], sessionId: number): ConsoleTransport {
+  const [deviceEnd, hostEnd] = duplexPair();
+  serveConsole(device, deviceEnd, { crlf: true });
+  const splitter = new ConsoleLineSplitter();
+  const input = new PassThrough();
+  let exchange: ConsoleExchange | null = null;
+  hostEnd.on('data', (chunk: Buffer) => {
+    for (const token of splitter.push(chunk)) {
+      const outcome = exchange?.accept(token);
+      if (!outcome) continue;
+      exchange = null;
+      input.write(outcome.kind === 'reply' ? `${toHex(outcome.data)}\n` : '\n');
+    }
+  });
+  const person = {
+    write(text: string): void {
+      const m = /^Client->Device msg : (.*)\n$/.exec(text);
+      if (!m) return;
+      exchange = new ConsoleExchange(m[1]!);
+      hostEnd.write(`${m[1]!}\r`);
+    },
+  };
+  return new ConsoleTransport({ input, output: person, sessionId });
 }
