@@ -74,7 +74,7 @@ export function hintsFor(err: EspProvError, transport: string | undefined): stri
   // --join: this computer's Wi-Fi tool failed (missing, or could not join), before any exchange with the board.
   if (typeof err.details?.['tool'] === 'string' && err.code !== 'CANCELLED' && err.code !== 'TIMEOUT') {
     const byHand = 'or join the access point by hand and run without --join';
-    if (err.code === 'TRANSPORT_UNAVAILABLE') return [byHand];
+    if (err.code === 'TRANSPORT_UNAVAILABLE') return ['join the access point by hand, then run again without --join'];
     return [
       'is the board in provisioning mode and in range, and is the access point passphrase right (--ap-passphrase-file, ESP_PROV_AP_PASSPHRASE)?',
       byHand,
