@@ -221,8 +221,8 @@ describe('batch --discover option checks', () => {
 
   it('without a terminal, --discover needs --count or --until-idle; --ssid is required', async () => {
     await usage(['--discover', 'PROV_', '--ssid', 'HomeNetwork'], /needs --count N or --until-idle SECONDS/);
-    await usage(['--discover', 'PROV_', '--count', '1'], /--discover needs --ssid/);
+    await usage(['--discover', 'PROV_', '--count', '1'], /--discover needs exactly one of --ssid/);
     await usage(['--discover', 'PROV_', '--count', '0', '--ssid', 'x'], /--count/);
-    await usage(['--discover', 'PROV_', '--transport', 'softap', '--count', '1', '--ssid', 'x'], /ble/);
+    await usage(['--discover', 'PROV_', '--transport', 'serial', '--count', '1', '--ssid', 'x'], /ble, softap/);
   });
 });
