@@ -48,7 +48,10 @@ export function checkDiscoveryEnds(d: DiscoverArgs, ctx: CommandContext): void {
 function describe(e: DiscoveryEvent): string {
   switch (e.type) {
     case 'device-found':
-      return `found ${e.name} (${e.address ?? 'no address'}${e.rssi !== undefined ? `, ${e.rssi} dBm` : ''})`;
+      // An access point (SoftAP discovery) is known by its name alone.
+      return e.address === undefined
+        ? `found ${e.name}`
+        : `found ${e.name} (${e.address}${e.rssi !== undefined ? `, ${e.rssi} dBm` : ''})`;
     case 'device-ignored':
       return e.reason === 'name-seen'
         ? `ignored ${e.name} at ${e.address ?? '?'}: a device of that name was already handled in this run`
