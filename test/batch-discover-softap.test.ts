@@ -100,6 +100,7 @@ void describe('batch --discover --transport softap --join', () => {
     ); // prettier-ignore
     assert.equal(r.code, 0, r.out);
     const lines = jsonLines(r.stdout);
+    assert.match(String(lines[0]?.['message']), /^Looking for access points named PROV_… \(until 3 devices\)$/);
     const ends = lines.filter((l) => l['event'] === 'board-end');
     assert.deepEqual(
       ends.map((l) => [l['board'], (l['result'] as { outcome: string; transport: string }).outcome]),

@@ -126,23 +126,25 @@ void describe('--json lines validate against schema/events.schema.json', () => {
     assertValid(reset.lines, '--reset');
   });
 
-  void it('batch over a manifest: board-start, board-progress (with board), board-end, the summary', async () => {
+  void it('batch over a manifest: board-start, board-progress (with board), board-retry, board-end, the summary', async () => {
     const [good, bad] = [await device({ version: 1, pop: utf8(POP) }), await device({ version: 1, pop: utf8(POP) })];
     const dir = mkdtempSync(join(tmpdir(), 'esp-prov-schema-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const manifest = join(dir, 'rack.csv');
-    writeFileSync(manifest, `id,device,pop,ssid\ngood,${good},${POP},LabNet\nbad,${bad},wrong-pop,LabNet\n`);
-    const r = await runCli(['batch', manifest, '--retries', '0', '--json', '-v', ...FAST], {
+    // Nothing listens on port 1: DEVICE_NOT_FOUND, retried once (a wrong PoP never is).
+    const rows = `good,${good},${POP},LabNet\nbad,${bad},wrong-pop,LabNet\ngone,127.0.0.1:1,${POP},LabNet\n`;
+    writeFileSync(manifest, `id,device,pop,ssid\n${rows}`);
+    const r = await runCli(['batch', manifest, '--retries', '1', '--json', '-v', ...FAST], {
       env: { ESP_PROV_PASSPHRASE: PASSPHRASE },
     });
     assert.equal(r.code, 16, r.stderr);
     assertValid(r.lines, 'batch');
-    for (const e of ['board-start', 'board-end', 'version', 'wifi-status'])
+    for (const e of ['board-start', 'board-retry', 'board-end', 'version', 'wifi-status'])
       assert.ok(
         r.lines.some((l) => l['event'] === e && typeof l['board'] === 'string'),
         e,
       );
-    assert.deepEqual(r.last['summary'], { total: 2, provisioned: 1, failed: 1, cancelled: 0, skipped: 0 });
+    assert.deepEqual(r.last['summary'], { total: 3, provisioned: 1, failed: 2, cancelled: 0, skipped: 0 });
   });
 
   void it('batch --discover: discovery-start, device-found, a device-ignored warning, discovery-end', async () => {
