@@ -11,13 +11,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseCsv } from '../src/batch/csv.js';
 import { readJournal } from '../src/batch/journal.js';
-import { run, type CliIo } from '../src/cli/main.js';
+import type { CliStream } from '../src/cli/context.js';
 import { EXIT_CODES } from '../src/errors.js';
+import { jsonLines, runCli } from './helpers/cli-run.js';
 import { parseXml } from './helpers/xml.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,30 +29,17 @@ after(async () => {
   await Promise.all(fleets);
 });
 
-function io(env: Record<string, string> = {}): {
-  io: CliIo;
-  out: () => string;
-  err: () => string;
-  onLine: (f: (l: string) => void) => void;
-} {
-  let out = '';
-  let err = '';
-  const listeners: ((l: string) => void)[] = [];
+/** A stdout that calls `onLine` with each line as it is written (runCli then leaves it to the test). */
+function watched(onLine: (l: string) => void): { stream: CliStream; text: () => string } {
+  let text = '';
   return {
-    io: {
-      stdout: {
-        write: (s: string) => {
-          out += s;
-          for (const l of s.split('\n').filter(Boolean)) for (const f of listeners) f(l);
-        },
+    stream: {
+      write: (s: string) => {
+        text += s;
+        for (const l of s.split('\n').filter(Boolean)) onLine(l);
       },
-      stderr: { write: (s: string) => (err += s) },
-      stdin: Readable.from([]),
-      env,
     },
-    out: () => out,
-    err: () => err,
-    onLine: (f) => listeners.push(f),
+    text: () => text,
   };
 }
 
@@ -61,12 +48,16 @@ async function fleet(count: number, dir: string): Promise<{ manifest: string; pa
   const manifest = join(dir, 'rack.csv');
   const stop = new AbortController();
   stops.push(stop);
-  const s = io();
-  const ready = new Promise<void>((res) => s.onLine((l) => /"event":"ready"/.test(l) && res()));
+  let ready!: () => void;
+  const listening = new Promise<void>((res) => (ready = res));
+  const out = watched((l) => /"event":"ready"/.test(l) && ready());
   const argv = ['sim', '--count', String(count), '--fast', '--listen', '127.0.0.1:0', '--seed', dir];
-  const running = run([...argv, '--manifest-out', manifest, '--json'], s.io, stop.signal);
-  fleets.push(running);
-  await Promise.race([ready, running.then((code) => assert.fail(`sim exited ${code}: ${s.err()}`))]);
+  const running = runCli([...argv, '--manifest-out', manifest, '--json'], {
+    signal: stop.signal,
+    io: { stdout: out.stream },
+  });
+  fleets.push(running.then((r) => r.code));
+  await Promise.race([listening, running.then((r) => assert.fail(`sim exited ${r.code}: ${r.stderr}`))]);
   const rows = parseCsv(readFileSync(manifest, 'utf8'));
   const col = rows[0]!.fields.indexOf('sec2_password');
   return { manifest, passwords: rows.slice(1).map((r) => r.fields[col]!) };
@@ -85,7 +76,6 @@ describe('esp-prov batch', () => {
     assert.equal(passwords.length, 3);
     assert.equal(new Set(passwords).size, 3, 'each device has its own password');
     const f = (n: string): string => join(dir, n);
-    const s = io();
     const argv = ['batch', manifest, '--json', '--concurrency', '3', '--journal', f('j.ndjson')];
     const reports = [
       '--report',
@@ -95,13 +85,9 @@ describe('esp-prov batch', () => {
       '--report',
       `json:${f('r.json')}`,
     ];
-    const code = await run([...argv, ...reports], s.io, new AbortController().signal);
-    assert.equal(code, 0, s.err());
-    const lines = s
-      .out()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const s = await runCli([...argv, ...reports]);
+    assert.equal(s.code, 0, s.stderr);
+    const lines = [...s.lines];
     const last = lines.pop()!;
     assert.deepEqual(last['summary'], { total: 3, provisioned: 3, failed: 0, cancelled: 0, skipped: 0 });
     assert.ok(
@@ -119,8 +105,8 @@ describe('esp-prov batch', () => {
       ],
     );
     assertNoSecrets([...passwords, PASSPHRASE], {
-      stdout: s.out(),
-      stderr: s.err(),
+      stdout: s.stdout,
+      stderr: s.stderr,
       journal: readFileSync(f('j.ndjson'), 'utf8'),
       junit: readFileSync(f('r.xml'), 'utf8'),
       csv: readFileSync(f('r.csv'), 'utf8'),
@@ -139,20 +125,18 @@ describe('esp-prov batch', () => {
       rack,
       `id,device,sec2_username,sec2_password\none,${device(1)},prov-sim-1,env:PW_ONE\ntwo,${device(2)},prov-sim-2,file:pw2.txt\n`,
     );
-    const s = io({ PW_ONE: passwords[0]!, ESP_PROV_PASSPHRASE: PASSPHRASE });
-    const code = await run(
-      ['batch', rack, '--ssid', 'HomeNetwork', '--concurrency', '2'],
-      s.io,
-      new AbortController().signal,
-    );
-    assert.equal(code, 0, s.out() + s.err());
-    assert.match(s.out(), /provisioned +one /);
-    assert.match(s.out(), /provisioned +two /);
-    const missing = io({ ESP_PROV_PASSPHRASE: PASSPHRASE });
-    const code2 = await run(['batch', rack, '--ssid', 'HomeNetwork'], missing.io, new AbortController().signal);
-    assert.equal(code2, 2);
-    assert.match(missing.err(), /by-reference\.csv:2: sec2_password: the environment variable PW_ONE is not set/);
-    assert.equal(missing.out(), '', 'no board was touched');
+    const s = await runCli(['batch', rack, '--ssid', 'HomeNetwork', '--concurrency', '2'], {
+      env: { PW_ONE: passwords[0]!, ESP_PROV_PASSPHRASE: PASSPHRASE },
+    });
+    assert.equal(s.code, 0, s.stdout + s.stderr);
+    assert.match(s.stdout, /provisioned +one /);
+    assert.match(s.stdout, /provisioned +two /);
+    const missing = await runCli(['batch', rack, '--ssid', 'HomeNetwork'], {
+      env: { ESP_PROV_PASSPHRASE: PASSPHRASE },
+    });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /by-reference\.csv:2: sec2_password: the environment variable PW_ONE is not set/);
+    assert.equal(missing.stdout, '', 'no board was touched');
   });
 
   it("rows without a secret fall back to the batch's flag (or its file) before the environment; a row's own wins", async () => {
@@ -166,53 +150,51 @@ describe('esp-prov batch', () => {
       rack,
       `id,device,sec2_username,sec2_password\none,${device(1)},prov-sim-1,\ntwo,${device(2)},prov-sim-2,${passwords[1]}\n`,
     );
-    const s = io({ ESP_PROV_SEC2_PASSWORD: 'not-the-password', ESP_PROV_PASSPHRASE: PASSPHRASE });
     const argv = ['batch', rack, '--ssid', 'HomeNetwork', '--sec2-pwd-file', join(dir, 'pw.txt'), '--retries', '0'];
-    const code = await run(argv, s.io, new AbortController().signal);
-    assert.equal(code, 0, s.out() + s.err());
-    assert.match(s.out(), /provisioned +one /);
-    assert.match(s.out(), /provisioned +two /);
+    const s = await runCli(argv, {
+      env: { ESP_PROV_SEC2_PASSWORD: 'not-the-password', ESP_PROV_PASSPHRASE: PASSPHRASE },
+    });
+    assert.equal(s.code, 0, s.stdout + s.stderr);
+    assert.match(s.stdout, /provisioned +one /);
+    assert.match(s.stdout, /provisioned +two /);
   });
 
   it('a wrong password fails that board alone: exit 16, one line per board, JUnit names the code', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
     const { manifest, passwords } = await fleet(3, dir);
     writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(passwords[1]!, 'wrong-Password-123'));
-    const s = io();
-    const code = await run(
-      ['batch', manifest, '--concurrency', '2', '--retries', '3', '--report', `junit:${join(dir, 'r.xml')}`],
-      s.io,
-      new AbortController().signal,
-    );
-    assert.equal(code, EXIT_CODES.BATCH_PARTIAL);
-    assert.equal(code, 16);
-    const outLines = s.out().split('\n').filter(Boolean);
-    assert.equal(outLines.length, 3, s.out());
+    const s = await runCli([
+      'batch', manifest, '--concurrency', '2', '--retries', '3', '--report', `junit:${join(dir, 'r.xml')}`,
+    ]); // prettier-ignore
+    assert.equal(s.code, EXIT_CODES.BATCH_PARTIAL);
+    assert.equal(s.code, 16);
+    const outLines = s.stdout.split('\n').filter(Boolean);
+    assert.equal(outLines.length, 3, s.stdout);
     assert.match(
       outLines.find((l) => l.includes('sim-2'))!,
       /^failed +sim-2 +HANDSHAKE_FAILED: /,
     );
-    assert.match(s.err(), /2 provisioned, 1 failed/);
+    assert.match(s.stderr, /2 provisioned, 1 failed/);
     const cases = parseXml(readFileSync(join(dir, 'r.xml'), 'utf8')).children[0]!.children;
     const failure = cases[1]!.children.find((k) => k.name === 'failure')!;
     assert.equal(failure.attrs['type'], 'HANDSHAKE_FAILED');
     assert.match(failure.text, /^HANDSHAKE_FAILED: the device rejected/);
-    assert.ok(!s.out().includes('wrong-Password-123') && !s.err().includes('wrong-Password-123'));
+    assert.ok(!s.stdout.includes('wrong-Password-123') && !s.stderr.includes('wrong-Password-123'));
   });
 
   it('Ctrl-C starts no new board, still writes the journal and the reports, and exits 130', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
     const { manifest } = await fleet(3, dir);
     const stop = new AbortController();
-    const s = io();
-    s.onLine((l) => {
-      if (/"event":"board-end"/.test(l)) stop.abort();
-    });
+    const out = watched((l) => /"event":"board-end"/.test(l) && stop.abort());
     const journal = join(dir, 'j.ndjson');
     const argv = ['batch', manifest, '--json', '--concurrency', '1', '--journal', journal];
-    const code = await run([...argv, '--report', `junit:${join(dir, 'r.xml')}`], s.io, stop.signal);
-    assert.equal(code, 130);
-    const last = JSON.parse(s.out().trim().split('\n').at(-1)!) as Record<string, unknown>;
+    const s = await runCli([...argv, '--report', `junit:${join(dir, 'r.xml')}`], {
+      signal: stop.signal,
+      io: { stdout: out.stream },
+    });
+    assert.equal(s.code, 130);
+    const last = jsonLines(out.text()).at(-1)!;
     assert.deepEqual(last['summary'], { total: 3, provisioned: 1, failed: 0, cancelled: 2, skipped: 0 });
     assert.equal(readFileSync(journal, 'utf8').trim().split('\n').length, 3);
     const cases = parseXml(readFileSync(join(dir, 'r.xml'), 'utf8')).children[0]!.children;
@@ -261,18 +243,11 @@ describe('esp-prov batch', () => {
       [...before.values()].map((l) => [l.id, l.outcome]),
       [['sim-1', 'provisioned']],
     );
-    const s = io();
-    const code = await run(
-      ['batch', manifest, '--journal', journal, '--resume', '--json'],
-      s.io,
-      new AbortController().signal,
-    );
-    assert.equal(code, 0, s.out() + s.err());
-    const ends = s
-      .out()
-      .split('\n')
-      .filter((l) => l.includes('"board-end"'))
-      .map((l) => (JSON.parse(l) as { result: { id: string; outcome: string } }).result);
+    const s = await runCli(['batch', manifest, '--journal', journal, '--resume', '--json']);
+    assert.equal(s.code, 0, s.stdout + s.stderr);
+    const ends = s.lines
+      .filter((l) => l['event'] === 'board-end')
+      .map((l) => (l as { result: { id: string; outcome: string } }).result);
     assert.deepEqual(ends.map((r) => [r.id, r.outcome]).sort(), [
       ['sim-1', 'skipped'],
       ['sim-2', 'provisioned'],

@@ -14,6 +14,9 @@ import { readJournal } from '../src/batch/journal.js';
 import { run, type CliIo } from '../src/cli/main.js';
 import { SimDevice } from '../src/sim/device.js';
 import { BleGattModel } from '../src/sim/ble-gatt-model.js';
+import type { SimDeviceOptions } from '../src/sim/options.js';
+import { buildThreadDataset } from '../src/endpoints/thread-dataset.js';
+import { fromHex, toHex } from '../src/bytes.js';
 import { fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
 import { FAST } from './sim-harness.js';
 
@@ -36,8 +39,12 @@ function io(extra: Partial<CliIo> = {}): { io: CliIo; out: () => string; err: ()
 }
 
 /** A simulated board advertising `name`; `requests` counts what reached it. */
-function board(name: string, address: string): { model: BleGattModel; requests: () => number } {
-  const device = new SimDevice({ ...FAST });
+function board(
+  name: string,
+  address: string,
+  extra: SimDeviceOptions = {},
+): { model: BleGattModel; requests: () => number } {
+  const device = new SimDevice({ ...FAST, ...extra });
   let requests = 0;
   device.on('request', () => requests++);
   return { model: new BleGattModel({ device, name, address }), requests: () => requests };
@@ -127,6 +134,49 @@ describe('batch --discover over BLE', () => {
     assert.equal(await run([...argv, '--resume'], s2.io, new AbortController().signal), 0, s2.err());
     assert.match(s2.out(), /skipped\s+PROV_BB0001/);
     assert.equal(again.requests(), 0);
+  });
+});
+
+describe('batch --discover with a Thread dataset', () => {
+  it('gives every discovered board the Thread network (--dataset_tlvs instead of --ssid); the key never shown', async () => {
+    const networkKey = '00112233445566778899aabbccddeeff';
+    const dataset = toHex(
+      buildThreadDataset({
+        channel: 15,
+        panId: 0x1234,
+        extPanId: fromHex('dead00beef00cafe'),
+        networkKey: fromHex(networkKey),
+      }),
+    );
+    const thread = { flavour: 'netprov-thread', attachDelayMs: 50 } as const;
+    const boards = [
+      board('PROV_TT0001', 'e4:65:b8:00:05:01', thread),
+      board('PROV_TT0002', 'e4:65:b8:00:05:02', thread),
+    ];
+    const s = io({
+      bleLoader: fakeNobleLoader({ peripherals: boards.map((b) => b.model) }).loader,
+      env: { ESP_PROV_SEC2_USERNAME: 'threadprov', ESP_PROV_SEC2_PASSWORD: 'abcd1234' },
+    });
+    const argv = ['batch', '--discover', 'PROV_', '--count', '2', '--dataset_tlvs', dataset, '--json', '-v'];
+    assert.equal(await run(argv, s.io, new AbortController().signal), 0, s.err() + s.out());
+    const ends = s
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['event'] === 'board-end');
+    assert.deepEqual(
+      ends.map((l) => [l['board'], (l['result'] as { outcome: string; thread?: unknown }).outcome]).sort(),
+      [
+        ['PROV_TT0001', 'provisioned'],
+        ['PROV_TT0002', 'provisioned'],
+      ],
+    );
+    assert.ok(
+      ends.every((l) => (l['result'] as { thread?: unknown }).thread !== undefined),
+      'attached to Thread',
+    );
+    assert.ok(!(s.out() + s.err()).includes(networkKey), 'the network key is not shown');
   });
 });
 
@@ -221,8 +271,8 @@ describe('batch --discover option checks', () => {
 
   it('without a terminal, --discover needs --count or --until-idle; --ssid is required', async () => {
     await usage(['--discover', 'PROV_', '--ssid', 'HomeNetwork'], /needs --count N or --until-idle SECONDS/);
-    await usage(['--discover', 'PROV_', '--count', '1'], /--discover needs --ssid/);
+    await usage(['--discover', 'PROV_', '--count', '1'], /--discover needs exactly one of --ssid/);
     await usage(['--discover', 'PROV_', '--count', '0', '--ssid', 'x'], /--count/);
-    await usage(['--discover', 'PROV_', '--transport', 'softap', '--count', '1', '--ssid', 'x'], /ble/);
+    await usage(['--discover', 'PROV_', '--transport', 'serial', '--count', '1', '--ssid', 'x'], /ble, softap/);
   });
 });

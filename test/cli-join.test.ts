@@ -5,7 +5,7 @@
  * injected streams); the board's "access point" is only the fake's state.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,8 +14,8 @@ import { utf8 } from '../src/bytes.js';
 import { EXIT_CODES } from '../src/errors.js';
 import { run, type CliIo } from '../src/cli/main.js';
 import { SimDevice } from '../src/sim/device.js';
-import { ReplaceableDevice } from '../src/sim/replaceable-device.js';
 import { startHttpServer } from '../src/sim/http-server.js';
+import { BoardBench } from './helpers/board-bench.js';
 import { FakeNmcli } from './helpers/fake-nmcli.js';
 import { Lines } from './helpers/lines.js';
 
@@ -131,30 +131,6 @@ void describe('--join', () => {
   });
 });
 
-/**
- * The boards a batch joins one after another all answer at one address; each new session meets a fresh board
- * (the next one on the bench), and the number of sessions open at once is counted.
- */
-class BoardBench extends ReplaceableDevice {
-  open = 0;
-  maxOpen = 0;
-  constructor() {
-    super(BoardBench.board());
-  }
-  static board(): SimDevice {
-    return new SimDevice({ security: { version: 1, pop: utf8(POP) }, applyDelayMs: 20, connectDelayMs: 50 });
-  }
-  override openSession(id: number): void {
-    if (this.target instanceof SimDevice && this.target.state.wifi !== undefined) this.replace(BoardBench.board());
-    this.maxOpen = Math.max(this.maxOpen, ++this.open);
-    super.openSession(id);
-  }
-  override closeSession(id: number): void {
-    this.open--;
-    super.closeSession(id);
-  }
-}
-
 void describe('batch --join', () => {
   test('SoftAP rows named by access point are joined one at a time, each restored; a failing board too', async () => {
     const nmcli = await FakeNmcli.create({
@@ -163,7 +139,7 @@ void describe('batch --join', () => {
       profiles: [{ uuid: 'uuid-office', name: 'Office', ssid: 'Office' }],
       aps: ['PROV_A', 'PROV_B', 'PROV_C'].map((ssid) => ({ ssid, signal: 70, psk: AP_PSK })),
     });
-    const bench = new BoardBench();
+    const bench = new BoardBench(POP);
     const server = await startHttpServer(bench, { port: 0, host: '127.0.0.1' });
     const dir = await mkdtemp(join(tmpdir(), 'esp-prov-join-'));
     cleanups.push(async () => {
@@ -196,5 +172,73 @@ void describe('batch --join', () => {
     assert.equal(bench.maxOpen, 1, 'one board at a time');
     assert.equal((await nmcli.state()).active, 'uuid-office');
     assert.ok(!r.out.includes(AP_PSK));
+  });
+
+  test('a row’s ap_passphrase (file:) joins its access point; other rows fall back on ESP_PROV_AP_PASSPHRASE; never in an artefact', async () => {
+    const ownKey = 'row-Own-Key-27ab';
+    const nmcli = await FakeNmcli.create({
+      iface: 'wlan0',
+      active: 'uuid-office',
+      profiles: [{ uuid: 'uuid-office', name: 'Office', ssid: 'Office' }],
+      aps: [
+        { ssid: 'PROV_OWN', signal: 70, psk: ownKey },
+        { ssid: 'PROV_ENV', signal: 70, psk: AP_PSK },
+      ],
+    });
+    const bench = new BoardBench(POP);
+    const server = await startHttpServer(bench, { port: 0, host: '127.0.0.1' });
+    const dir = await mkdtemp(join(tmpdir(), 'esp-prov-join-'));
+    cleanups.push(async () => {
+      await server.close();
+      await nmcli.remove();
+      await rm(dir, { recursive: true, force: true });
+    });
+    await writeFile(join(dir, 'own.key'), `${ownKey}\n`);
+    const manifest = join(dir, 'rack.csv');
+    await writeFile(
+      manifest,
+      `id,device,transport,pop,ap_passphrase\nown,PROV_OWN,softap,${POP},file:own.key\nenv,PROV_ENV,softap,${POP},\n`,
+    );
+    const [journal, report, csv] = ['j.ndjson', 'r.json', 'r.csv'].map((f) => join(dir, f)) as [string, string, string];
+    const env = { ...nmcli.env, ESP_PROV_AP_PASSPHRASE: AP_PSK, ESP_PROV_PASSPHRASE: WIFI_PASSPHRASE };
+    const argv = ['batch', manifest, '--join', '--join-address', `127.0.0.1:${server.port}`, '--ssid', 'HomeNetwork'];
+    const r = await cli(
+      [...argv, '--journal', journal, '--report', `json:${report}`, '--report', `csv:${csv}`, '--json'],
+      env,
+    );
+    assert.equal(r.exit, 0, r.out);
+    const joined = (await nmcli.calls()).filter((c) => c.argv.includes('connect'));
+    assert.deepEqual(
+      joined.map((c) => [c.argv.at(-3), c.stdin]),
+      [
+        ['PROV_OWN', `${ownKey}\n`],
+        ['PROV_ENV', `${AP_PSK}\n`],
+      ],
+      'each access point joined with its own passphrase, on stdin',
+    );
+    const artefacts =
+      r.out + (await readFile(journal, 'utf8')) + (await readFile(report, 'utf8')) + (await readFile(csv, 'utf8'));
+    for (const secret of [ownKey, AP_PSK, POP, WIFI_PASSPHRASE])
+      assert.ok(!artefacts.includes(secret), 'no secret in an artefact');
+  });
+
+  test('ap_passphrase is checked like the other columns: 8 to 63 characters, only on a joined row; never echoed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'esp-prov-join-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const env = { PATH: '/nonexistent', SHORT_KEY: 'abc' };
+    const cases: [string, string[], RegExp][] = [
+      [`id,device,transport,pop,ap_passphrase\na,PROV_A,softap,${POP},tiny12\n`, ['--join'], /rack\.csv:2: ap_passphrase must be 8 to 63 characters/],
+      [`id,device,transport,pop,ap_passphrase\na,PROV_A,softap,${POP},env:SHORT_KEY\n`, ['--join'], /rack\.csv:2: ap_passphrase must be 8 to 63/],
+      [`id,device,transport,pop,ap_passphrase\na,PROV_A,softap,${POP},long-enough-1\n`, [], /rack\.csv:2: ap_passphrase is for a softap row whose device is its access point's name, with --join/],
+      [`id,device,pop,ap_passphrase\na,127.0.0.1:80,${POP},long-enough-1\n`, ['--join'], /ap_passphrase is for a softap row/],
+    ]; // prettier-ignore
+    for (const [text, extra, message] of cases) {
+      const manifest = join(dir, 'rack.csv');
+      await writeFile(manifest, text);
+      const r = await cli(['batch', manifest, '--ssid', 'HomeNetwork', ...extra], env);
+      assert.equal(r.exit, EXIT_CODES.USAGE, r.out);
+      assert.match(r.out, message);
+      for (const v of ['tiny12', 'long-enough-1']) assert.ok(!r.out.includes(v), 'the value is never echoed');
+    }
   });
 });

@@ -325,6 +325,26 @@ void describe('withJoinedAccessPoint over a fake nmcli', () => {
     ]);
   });
 
+  test('scan asks for a fresh scan; refused (one just ran), it reads NetworkManager’s own list', async () => {
+    const f = await fake({ ...homeState(), refuseRescan: true });
+    const wifi = hostWifi('linux', { env: f.env });
+    const aps = await wifi.scan({ signal: new AbortController().signal, timeoutMs: 10_000 });
+    assert.deepEqual(
+      aps.map((a) => a.ssid),
+      ['PROV_A1', 'PROV_B2'],
+    );
+    const lists = (await f.commands()).filter((c) => c.startsWith('device wifi list'));
+    assert.deepEqual(lists, ['device wifi list ifname wlan0 --rescan yes', 'device wifi list ifname wlan0']);
+  });
+
+  test('networksetup cannot scan: UNSUPPORTED, saying to name the access points instead', async () => {
+    const wifi = hostWifi('darwin', { env: { PATH: '/nonexistent' } });
+    await rejectsWith(wifi.scan({ signal: new AbortController().signal, timeoutMs: 1000 }), 'UNSUPPORTED', [
+      /cannot be discovered/,
+      /name each board's access point instead/,
+    ]);
+  });
+
   test('nmcli missing: TRANSPORT_UNAVAILABLE naming it and what to do', async () => {
     const wifi = hostWifi('linux', { env: { PATH: '/nonexistent' } });
     const err = await rejectsWith(

@@ -6,7 +6,9 @@
  * The validator is ajv 6 (JSON Schema draft-07), a direct dev dependency (eslint uses the same major).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
@@ -15,6 +17,8 @@ import { fromHex, toHex, utf8 } from '../src/bytes.js';
 import { buildThreadDataset } from '../src/endpoints/thread-dataset.js';
 import { toAccessPoint } from '../src/sim/access-points.js';
 import { SimDevice } from '../src/sim/device.js';
+import { BleGattModel } from '../src/sim/ble-gatt-model.js';
+import { fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
 import { startHttpServer } from '../src/sim/http-server.js';
 import type { SimDeviceOptions, SimSecurity } from '../src/sim/options.js';
 import { runCli } from './helpers/cli-run.js';
@@ -120,6 +124,61 @@ void describe('--json lines validate against schema/events.schema.json', () => {
     assertValid(t.lines, 'thread');
     const reset = await jsonRun(['--transport', 'softap', '--service_name', await device({ version: 0 }), '--reset', ...FAST]); // prettier-ignore
     assertValid(reset.lines, '--reset');
+  });
+
+  void it('batch over a manifest: board-start, board-progress (with board), board-retry, board-end, the summary', async () => {
+    const [good, bad] = [await device({ version: 1, pop: utf8(POP) }), await device({ version: 1, pop: utf8(POP) })];
+    const dir = mkdtempSync(join(tmpdir(), 'esp-prov-schema-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const manifest = join(dir, 'rack.csv');
+    // Nothing listens on port 1: DEVICE_NOT_FOUND, retried once (a wrong PoP never is).
+    const rows = `good,${good},${POP},LabNet\nbad,${bad},wrong-pop,LabNet\ngone,127.0.0.1:1,${POP},LabNet\n`;
+    writeFileSync(manifest, `id,device,pop,ssid\n${rows}`);
+    const r = await runCli(['batch', manifest, '--retries', '1', '--json', '-v', ...FAST], {
+      env: { ESP_PROV_PASSPHRASE: PASSPHRASE },
+    });
+    assert.equal(r.code, 16, r.stderr);
+    assertValid(r.lines, 'batch');
+    for (const e of ['board-start', 'board-retry', 'board-end', 'version', 'wifi-status'])
+      assert.ok(
+        r.lines.some((l) => l['event'] === e && typeof l['board'] === 'string'),
+        e,
+      );
+    assert.deepEqual(r.last['summary'], { total: 3, provisioned: 1, failed: 2, cancelled: 0, skipped: 0 });
+  });
+
+  void it('batch --discover: discovery-start, device-found, a device-ignored warning, discovery-end', async () => {
+    // Two boards advertise one name: the second is ignored with a warning that names it.
+    const models = ['e4:65:b8:00:09:01', 'e4:65:b8:00:09:02'].map(
+      (address) =>
+        new BleGattModel({
+          device: new SimDevice({ applyDelayMs: 20, connectDelayMs: 50 }),
+          name: 'PROV_SCHEMA',
+          address,
+        }),
+    );
+    const r = await runCli(
+      ['batch', '--discover', 'PROV_', '--until-idle', '0.5', '--ssid', 'HomeNetwork', '--json', ...FAST],
+      {
+        env: {
+          ESP_PROV_PASSPHRASE: 'correct-horse-battery',
+          ESP_PROV_SEC2_USERNAME: 'wifiprov',
+          ESP_PROV_SEC2_PASSWORD: 'abcd1234',
+        },
+        io: { bleLoader: fakeNobleLoader({ peripherals: models }).loader },
+      },
+    );
+    assert.equal(r.code, 0, r.stdout);
+    assertValid(r.lines, 'discovery');
+    for (const e of ['discovery-start', 'device-found', 'discovery-end', 'board-end'])
+      assert.ok(
+        r.lines.some((l) => l['event'] === e),
+        e,
+      );
+    assert.ok(
+      r.lines.some((l) => l['event'] === 'warning' && l['reason'] === 'name-seen'),
+      'device-ignored',
+    );
   });
 
   void it('esp-prov demo --json -v', async () => {

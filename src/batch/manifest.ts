@@ -18,11 +18,20 @@ export const MANIFEST_COLUMNS = [
   'passphrase',
   'thread_dataset',
   'custom_data',
+  'ap_passphrase',
 ] as const;
 export type ManifestColumn = (typeof MANIFEST_COLUMNS)[number];
 
 /** Columns whose cell may name where the value lives instead of holding it. */
-export const SECRET_COLUMNS = ['pop', 'sec2_username', 'sec2_password', 'passphrase', 'thread_dataset'] as const;
+export const SECRET_COLUMNS = [
+  'pop',
+  'sec2_username',
+  'sec2_password',
+  'passphrase',
+  'thread_dataset',
+  // The board's own access point's passphrase (a SoftAP row joined with --join).
+  'ap_passphrase',
+] as const;
 export type SecretColumn = (typeof SECRET_COLUMNS)[number];
 
 /** Transports a batch can drive unattended (console and ble-manual need a person to relay lines). */
@@ -223,6 +232,7 @@ function validRow(raw: RawRow, file: string, o: ManifestOptions): ManifestRow {
     if (column === 'thread_dataset' && c.kind === 'value' && !/^([0-9a-fA-F]{2})+$/.test(c.value)) {
       throw usage(where, 'thread_dataset must be hex (the TLVs of an operational dataset)');
     }
+    if (column === 'ap_passphrase' && c.kind === 'value') checkApPassphrase(c.value, where);
     secrets[column] = c;
   }
   // The row's own cells win over the QR code's (a rack may rotate a PoP without reprinting labels).
@@ -242,6 +252,18 @@ function validRow(raw: RawRow, file: string, o: ManifestOptions): ManifestRow {
     custom_data: get('custom_data'),
     secrets,
   };
+}
+
+/**
+ * A SoftAP's WPA2 passphrase is 8 to 63 characters (ESP-IDF refuses others when it raises the access point);
+ * checked on the value wherever it came from (a cell, `env:`, `file:`), which is never echoed.
+ */
+export function checkApPassphrase(value: string, where: string): void {
+  if (value.length < 8 || value.length > 63)
+    throw usage(
+      where,
+      'ap_passphrase must be 8 to 63 characters (a WPA2 passphrase; leave it empty for an open access point)',
+    );
 }
 
 /** The format from the content: `[` starts a JSON array, `{` NDJSON, anything else is CSV with a header. */
@@ -302,6 +324,7 @@ export async function resolveCells(
         }
       }
     }
+    if (values.ap_passphrase !== undefined) checkApPassphrase(values.ap_passphrase, r.where);
     out.set(r.id, values);
   }
   return out;

@@ -284,9 +284,13 @@ export async function provisionMany(
   const o = { ...options, retries, clock, signal };
   const results: BoardResult[] = [];
   let sourceError: { error: unknown } | undefined;
+  // A stream stops being read when the batch stops, and also when the journal fails: a discovery then stops
+  // scanning (its return() is called) instead of finding boards that would never be started.
+  const sourceStop = new AbortController();
+  signal.addEventListener('abort', () => sourceStop.abort(), { once: true });
   const pull = isArray
     ? fromArray(boards as readonly Board[])
-    : fromStream(boards as AsyncIterable<Board>, signal, (error) => (sourceError = { error }));
+    : fromStream(boards as AsyncIterable<Board>, sourceStop.signal, (error) => (sourceError = { error }));
   const gates = new Map<string, Gate>();
   for (const [transport, n] of Object.entries(options.perTransport ?? {})) {
     if (!Number.isInteger(n) || n < 1) throw new EspProvError('USAGE', `the ${transport} ceiling must be 1 or more`);
@@ -303,6 +307,7 @@ export async function provisionMany(
         `the journal could not record the outcome of ${JSON.stringify(result.id)} (${why}); no further board was started, so that a resumed batch cannot provision a board twice`,
         { cause: e, details: { board: result.id } },
       );
+      sourceStop.abort();
     }
   };
   const worker = async (): Promise<void> => {

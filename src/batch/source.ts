@@ -31,7 +31,12 @@ export function fromStream(boards: AsyncIterable<Board>, signal: AbortSignal, fa
     else signal.addEventListener('abort', () => resolve('stopped'), { once: true });
   });
   const take = async (): Promise<{ board: Board; index: number } | undefined> => {
-    if (ended || signal.aborted) return undefined;
+    if (ended) return undefined;
+    if (signal.aborted) {
+      ended = true;
+      it.return?.()?.catch(() => undefined);
+      return undefined;
+    }
     try {
       const r = await Promise.race([it.next(), stopped]);
       if (r === 'stopped' || r.done === true) {

@@ -67,6 +67,14 @@ async function acquire(key: string, signal: AbortSignal): Promise<() => void> {
   return free;
 }
 
+/**
+ * Waits for interface `key` like a join does and holds it until the returned function is called: a scan
+ * holds it, as a computer joined to a board's access point should not leave the channel to scan meanwhile.
+ */
+export function holdInterface(key: string, signal: AbortSignal): Promise<() => void> {
+  return acquire(key, signal);
+}
+
 async function reach(address: ServiceAddress, ssid: string, o: JoinOptions): Promise<void> {
   const ok = await waitUntilReachable(address, {
     signal: o.signal,

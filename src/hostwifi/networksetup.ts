@@ -123,7 +123,10 @@ export class NetworksetupWifi implements HostWifi {
 
   scan(): Promise<ScannedAccessPoint[]> {
     return Promise.reject(
-      new EspProvError('UNSUPPORTED', 'networksetup cannot list Wi-Fi networks; name the access point'),
+      new EspProvError(
+        'UNSUPPORTED',
+        "macOS's networksetup cannot list Wi-Fi networks, so boards cannot be discovered by their access points on this computer: name each board's access point instead (a manifest row whose device is the access point's name)",
+      ),
     );
   }
 }

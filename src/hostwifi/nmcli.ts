@@ -198,11 +198,15 @@ export class NmcliWifi implements HostWifi {
 
   async scan(o: ToolCallOptions): Promise<ScannedAccessPoint[]> {
     const iface = (await this.#device(o)).device;
-    const r = await this.#run(
-      ['-t', '-f', 'SSID,SIGNAL', 'device', 'wifi', 'list', 'ifname', iface],
-      'device wifi list',
-      o,
-    );
-    return parseWifiList(r.stdout);
+    const list = ['-t', '-f', 'SSID,SIGNAL', 'device', 'wifi', 'list', 'ifname', iface];
+    try {
+      // A fresh scan, not NetworkManager's cached list (up to a minute old: a board that just powered up
+      // would not be in it).
+      return parseWifiList((await this.#run([...list, '--rescan', 'yes'], 'device wifi list', o)).stdout);
+    } catch (e) {
+      // NetworkManager may refuse a scan right after another one: its own list is then recent enough.
+      if (!(e instanceof ToolFailed)) throw e;
+      return parseWifiList((await this.#run(list, 'device wifi list', o)).stdout);
+    }
   }
 }

@@ -2,7 +2,8 @@
  * A fake `nmcli` for --join tests: a small node script written to a temporary directory (put first on PATH,
  * or run by path) that answers the calls src/hostwifi/nmcli.ts makes from a JSON state file, changes that
  * state as nmcli would (join, connection up, disconnect, delete), and appends each call's argv and stdin to a
- * log. It never touches the real network.
+ * log. Access points may appear over time (FakeAp.fromScan), as boards power up on a bench. It never
+ * touches the real network.
  */
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,8 @@ export interface FakeAp {
   signal: number;
   /** Absent: open. */
   psk?: string;
+  /** Listed from this `device wifi list` call on (1 = the first); before, the board is not powered up yet. */
+  fromScan?: number;
 }
 
 export interface FakeState {
@@ -25,6 +28,10 @@ export interface FakeState {
   hangJoin?: boolean;
   /** `connection up` fails (exit 4). */
   failUp?: boolean;
+  /** `device wifi list --rescan yes` is refused (exit 1), as NetworkManager does right after another scan. */
+  refuseRescan?: boolean;
+  /** `device wifi list` calls so far (the fake counts them). */
+  scans?: number;
 }
 
 export interface FakeCall {
@@ -80,7 +87,10 @@ function finish() {
     if (state.active === cmd[3]) state.active = null;
     save();
   } else if (is('device', 'wifi', 'list')) {
-    for (const a of state.aps) row(a.ssid, a.signal);
+    if (state.refuseRescan && argv.includes('--rescan'))
+      fail(1, 'Error: Scanning not allowed immediately following previous scan.');
+    state.scans = (state.scans || 0) + 1; save();
+    for (const a of state.aps) if ((a.fromScan || 1) <= state.scans) row(a.ssid, a.signal);
   } else fail(2, 'Error: fake nmcli does not know ' + cmd.join(' '));
 }
 if (ask) { process.stdin.on('data', (d) => (stdin += d)); process.stdin.on('end', finish); } else finish();

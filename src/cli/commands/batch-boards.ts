@@ -74,7 +74,7 @@ export function inferTransport(device: string): BatchTransport {
   return 'ble';
 }
 
-function opener(transport: BatchTransport, device: string, timeoutMs: number | undefined): Board['connect'] {
+export function opener(transport: BatchTransport, device: string, timeoutMs: number | undefined): Board['connect'] {
   switch (transport) {
     case 'softap':
       return async () => {
@@ -99,7 +99,7 @@ function opener(transport: BatchTransport, device: string, timeoutMs: number | u
   }
 }
 
-/** `batch --join`: the host's Wi-Fi, and the boards' access point passphrase (ESP_PROV_AP_PASSPHRASE). */
+/** `batch --join`: the host's Wi-Fi, and the boards' access point passphrase (--ap-passphrase-file, ESP_PROV_AP_PASSPHRASE). */
 export interface BatchJoin {
   wifi: HostWifi;
   passphrase: string | undefined;
@@ -112,14 +112,19 @@ export interface BatchJoin {
  * attempt (one board at a time per Wi-Fi interface, withJoinedAccessPoint's own queue) and reaches the board
  * at the SoftAP default address (or --join-address).
  */
-function joining(device: string, join: BatchJoin, ctx: CommandContext): Pick<Board, 'around'> {
+export function joining(
+  device: string,
+  join: BatchJoin,
+  ctx: CommandContext,
+  passphrase = join.passphrase,
+): Pick<Board, 'around'> {
   return {
     around: async (attempt, { signal }) => {
       const [{ withJoinedAccessPoint }, { parseServiceAddress }] = await Promise.all([
         import('../../hostwifi/join.js'),
         import('../../transport/http-address.js'),
       ]);
-      const ap = { ssid: device, ...(join.passphrase !== undefined ? { passphrase: join.passphrase } : {}) };
+      const ap = { ssid: device, ...(passphrase !== undefined ? { passphrase } : {}) };
       return withJoinedAccessPoint(
         join.wifi,
         ap,
@@ -145,19 +150,25 @@ export function toBoards(
 ): Board[] {
   return rows.map((row) => {
     const s = secrets.get(row.id) ?? {};
-    for (const v of [s.pop, s.sec2_password, s.passphrase, s.thread_dataset]) ctx.redactor.add(v);
+    for (const v of [s.pop, s.sec2_password, s.passphrase, s.thread_dataset, s.ap_passphrase]) ctx.redactor.add(v);
     const ssid = row.ssid ?? fallbackSsid;
     if (ssid === undefined && s.thread_dataset === undefined) {
       throw new EspProvError('USAGE', `${row.where}: no ssid (nor --ssid) and no thread_dataset: nothing to provision`);
     }
     const transport = row.transport ?? inferTransport(row.device);
     const viaJoin = join !== undefined && transport === 'softap' && inferTransport(row.device) !== 'softap';
+    if (s.ap_passphrase !== undefined && !viaJoin) {
+      throw new EspProvError(
+        'USAGE',
+        `${row.where}: ap_passphrase is for a softap row whose device is its access point's name, with --join`,
+      );
+    }
     return {
       id: row.id,
       device: row.device,
       transport,
       connect: opener(transport, viaJoin ? join.address : row.device, timeoutMs),
-      ...(viaJoin ? joining(row.device, join, ctx) : {}),
+      ...(viaJoin ? joining(row.device, join, ctx, s.ap_passphrase ?? join.passphrase) : {}),
       options: boardOptions(s, fallback, ssid, row.custom_data, timeoutMs),
     };
   });

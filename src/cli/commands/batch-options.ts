@@ -18,7 +18,7 @@ import {
 } from '../option-common.js';
 import { flag, list, oneOf, parsed, text, type OptionValues } from '../option-table.js';
 import { duration, integer } from '../option-values.js';
-import { PROVISION_OPTIONS } from './provision-options.js';
+import { AP_PASSPHRASE, PROVISION_OPTIONS } from './provision-options.js';
 
 const REPORTS = ['json', 'csv', 'junit'] as const;
 export type BatchReportKind = (typeof REPORTS)[number];
@@ -110,13 +110,18 @@ export const BATCH_OPTIONS = {
     parse: duration('--until-idle'),
   }),
   transport: oneOf(['--transport'], '<mode>', {
-    help: 'with --discover: how devices are found and reached',
+    help: "with --discover: ble (advertised names), or softap (access points' names, with --join)",
     group: DISCOVER,
-    choices: ['ble'] as const,
+    choices: ['ble', 'softap'] as const,
     default: 'ble',
     normalize: (raw) => raw.trim().toLowerCase(),
   }),
   bleAdapter: { ...P.bleAdapter, group: DISCOVER },
+  datasetTlvs: {
+    ...P.datasetTlvs,
+    help: 'with --discover: the Thread network every discovered board joins (instead of --ssid)',
+    group: DISCOVER,
+  },
   pop: { ...P.pop, group: SECRETS },
   popFile: { ...P.popFile, group: SECRETS },
   sec2Username: { ...P.sec2Username, group: SECRETS },
@@ -124,6 +129,7 @@ export const BATCH_OPTIONS = {
   sec2PwdFile: { ...P.sec2PwdFile, group: SECRETS },
   passphrase: { ...P.passphrase, group: SECRETS },
   passphraseFile: { ...P.passphraseFile, group: SECRETS },
+  apPassphraseFile: { ...P.apPassphraseFile, group: SECRETS },
   shard: parsed(['--shard'], '<k/n>', {
     help: 'provision only share K of N (by board id: stable when rows are added or reordered), one per runner',
     group: BATCH,
@@ -138,7 +144,8 @@ export interface DiscoverArgs {
   prefix: string;
   count: number | undefined;
   untilIdleMs: number | undefined;
-  transport: 'ble';
+  /** softap: boards found by their access points' names (HostWifi.scan), joined one at a time (--join). */
+  transport: 'ble' | 'softap';
   bleAdapter: string;
 }
 
@@ -148,6 +155,8 @@ export interface BatchSecrets {
   username: SecretSources;
   password: SecretSources;
   passphrase: SecretSources;
+  /** --join: the boards' access points' passphrase (a manifest row's ap_passphrase wins). */
+  apPassphrase: SecretSources;
 }
 
 export interface BatchArgs extends OutputFlags {
@@ -164,6 +173,8 @@ export interface BatchArgs extends OutputFlags {
   reports: { kind: BatchReportKind; path: string }[];
   timeoutMs: number | undefined;
   ssid: string | undefined;
+  /** --dataset_tlvs: a discovery's Thread network (instead of --ssid). */
+  datasetTlvs: Uint8Array | undefined;
   join: boolean;
   joinAddress: string | undefined;
   shard: Shard | undefined;
@@ -187,6 +198,28 @@ export function batchArgs(
     throw new EspProvError('USAGE', '--shard splits a manifest; with --discover each runner finds its own devices');
   if (o.discover !== undefined && o.discover.trim() === '')
     throw new EspProvError('USAGE', '--discover needs a name prefix, e.g. PROV_');
+  if (o.apPassphraseFile !== undefined && !o.join)
+    throw new EspProvError('USAGE', '--ap-passphrase-file goes with --join');
+  if (o.discover !== undefined && o.transport === 'softap' && !o.join)
+    throw new EspProvError(
+      'USAGE',
+      '--discover --transport softap needs --join: each board is reached through its own access point, which this computer must join (one board at a time)',
+    );
+  if (o.discover !== undefined && o.transport === 'ble' && o.join)
+    throw new EspProvError(
+      'USAGE',
+      '--join with --discover is for --transport softap (BLE boards need no access point)',
+    );
+  if (o.datasetTlvs !== undefined && o.discover === undefined)
+    throw new EspProvError(
+      'USAGE',
+      '--dataset_tlvs goes with --discover (a manifest row has its thread_dataset column)',
+    );
+  if (o.discover !== undefined && (o.ssid === undefined) === (o.datasetTlvs === undefined))
+    throw new EspProvError(
+      'USAGE',
+      '--discover needs exactly one of --ssid (the Wi-Fi network every discovered board joins) or --dataset_tlvs (a Thread network)',
+    );
   const discover: DiscoverArgs | undefined =
     o.discover === undefined
       ? undefined
@@ -206,6 +239,7 @@ export function batchArgs(
       username: sources(SEC2_USERNAME, o.sec2Username, undefined, env),
       password: sources(SEC2_PASSWORD, o.sec2Pwd, o.sec2PwdFile, env),
       passphrase: sources(PASSPHRASE, o.passphrase, o.passphraseFile, env),
+      apPassphrase: sources(AP_PASSPHRASE, undefined, o.apPassphraseFile, env),
     },
     concurrency: o.concurrency,
     bleConcurrency: o.bleConcurrency,
@@ -216,6 +250,7 @@ export function batchArgs(
     reports: o.reports,
     timeoutMs: o.timeoutMs,
     ssid: o.ssid,
+    datasetTlvs: o.datasetTlvs,
     join: o.join,
     joinAddress: o.joinAddress,
     shard: o.shard,

@@ -7,6 +7,7 @@
  * BATCH_PARTIAL (16) when some are not, 130 after an interruption.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { toHex } from '../../bytes.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Journal, provisionedBefore, readJournal, type JournalLine } from '../../batch/journal.js';
 import { parseManifest, resolveCells } from '../../batch/manifest.js';
@@ -23,7 +24,7 @@ import { decodeUtf8Strict, readInputFile, valueText } from '../read-input.js';
 import type { BatchArgs } from './batch-options.js';
 import { boardOptions, resolveFallbacks, toBoards, type BatchJoin, type Fallbacks } from './batch-boards.js';
 import { openDiscovery, checkDiscoveryEnds, type DiscoveredBoards } from './batch-discover.js';
-import { AP_PASSPHRASE } from './provision-options.js';
+import { resolveSecret } from '../secrets.js';
 
 /** A device cell copied from a board's label: the QR JSON (starts with `{`) or the esp-jumpstart URL. */
 function devicePayload(cell: string): QrPayload | undefined {
@@ -47,7 +48,7 @@ async function loadBoards(manifest: string, a: BatchArgs, ctx: CommandContext, f
   return toBoards(rows, secrets, ctx, a.timeoutMs, fallback, a.ssid, a.join ? await hostJoin(a, ctx) : undefined);
 }
 
-/** `--join`: this computer's Wi-Fi tool, and the access points' passphrase from the environment. */
+/** `--join`: this computer's Wi-Fi tool, and the access points' passphrase (--ap-passphrase-file, environment). */
 async function hostJoin(a: BatchArgs, ctx: CommandContext): Promise<BatchJoin> {
   const [{ hostWifi }, { DEFAULT_SERVICE_ADDRESS, parseServiceAddress }] = await Promise.all([
     import('../../hostwifi/select.js'),
@@ -55,7 +56,9 @@ async function hostJoin(a: BatchArgs, ctx: CommandContext): Promise<BatchJoin> {
   ]);
   // Checked before any board is touched.
   if (a.joinAddress !== undefined) parseServiceAddress(a.joinAddress);
-  const passphrase = ctx.io.env[AP_PASSPHRASE.envName] || undefined;
+  const resolved = await resolveSecret(a.secrets.apPassphrase, "the access point's passphrase", undefined, ctx.stdin);
+  // Empty: an open access point.
+  const passphrase = resolved?.value || undefined;
   ctx.redactor.add(passphrase);
   return {
     wifi: hostWifi(process.platform, { env: { ...ctx.io.env } }),
@@ -128,11 +131,7 @@ function summaryText(s: BatchSummary, shard: string | undefined): string {
 }
 
 export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<number> {
-  if (a.discover !== undefined) {
-    if (a.ssid === undefined)
-      throw new EspProvError('USAGE', '--discover needs --ssid: the network every discovered board joins');
-    checkDiscoveryEnds(a.discover, ctx);
-  }
+  if (a.discover !== undefined) checkDiscoveryEnds(a.discover, ctx);
   const fallback = await resolveFallbacks(a.secrets, ctx);
   const boards = a.manifest !== undefined ? await loadBoards(a.manifest, a, ctx, fallback) : [];
   const prior =
@@ -162,12 +161,17 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
   if (a.discover !== undefined) {
     // A name the journal shows provisioned (under any address: a board's address may change) is skipped.
     const skip = new Set([...prior.values()].filter((l) => l.outcome === 'provisioned').map((l) => l.id));
+    ctx.redactor.add(a.datasetTlvs);
+    // batchArgs saw to it that exactly one of --ssid and --dataset_tlvs is given.
+    const network = a.datasetTlvs !== undefined ? { thread_dataset: toHex(a.datasetTlvs) } : {};
+    const transport = a.discover.transport;
     discovered = await openDiscovery(a.discover, ctx, {
-      options: boardOptions({}, fallback, a.ssid, undefined, a.timeoutMs),
+      options: boardOptions(network, fallback, a.ssid, undefined, a.timeoutMs),
       timeoutMs: a.timeoutMs,
       skip,
+      ...(a.join ? { join: await hostJoin(a, ctx) } : {}),
       onSkip: (name, address) => {
-        const result = skipped({ id: name, device: address, transport: 'ble' });
+        const result = skipped({ id: name, device: address, transport });
         onEvent({ type: 'board-end', board: name, result });
       },
     });
