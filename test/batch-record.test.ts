@@ -167,6 +167,18 @@ describe('provisionMany with batch --record', () => {
     assert.deepEqual(transcriptJson(join(dir, 'b.json')).outcome, { ok: true });
   });
 
+  it('ids that differ only in case get different files (one file on macOS and Windows otherwise)', async () => {
+    const dir = join(root, 'case');
+    const onAttempt = await batchRecorder(dir, () => undefined);
+    const clock = new ManualClock(0);
+    const upper = await onAttempt(board(clock, 'Rack-1'), 1);
+    const lower = await onAttempt(board(clock, 'rack-1'), 1);
+    await Promise.all([upper.end(), lower.end()]);
+    assert.equal(upper.transcript, join(dir, 'Rack-1.json'));
+    assert.match(lower.transcript!, /rack-1~[0-9a-f]{8}\.json$/);
+    assert.equal(readdirSync(dir).length, 2);
+  });
+
   it('a DIR that cannot be created is a usage error before any board', async () => {
     const file = join(root, 'plain-file');
     const { writeFileSync } = await import('node:fs');
