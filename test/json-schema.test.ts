@@ -134,11 +134,14 @@ void describe('--json lines validate against schema/events.schema.json', () => {
     // Nothing listens on port 1: DEVICE_NOT_FOUND, retried once (a wrong PoP never is).
     const rows = `good,${good},${POP},LabNet\nbad,${bad},wrong-pop,LabNet\ngone,127.0.0.1:1,${POP},LabNet\n`;
     writeFileSync(manifest, `id,device,pop,ssid\n${rows}`);
-    const r = await runCli(['batch', manifest, '--retries', '1', '--json', '-v', ...FAST], {
+    const record = join(dir, 'transcripts');
+    const r = await runCli(['batch', manifest, '--retries', '1', '--json', '-v', '--record', record, ...FAST], {
       env: { ESP_PROV_PASSPHRASE: PASSPHRASE },
     });
     assert.equal(r.code, 16, r.stderr);
     assertValid(r.lines, 'batch');
+    // Each board's result names its transcript (--record), which the schema describes too.
+    assert.ok(r.lines.some((l) => l['event'] === 'board-end' && JSON.stringify(l).includes('"transcript"')));
     for (const e of ['board-start', 'board-retry', 'board-end', 'version', 'wifi-status'])
       assert.ok(
         r.lines.some((l) => l['event'] === e && typeof l['board'] === 'string'),

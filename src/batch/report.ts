@@ -36,6 +36,7 @@ const CSV_COLUMNS = [
   'capabilities',
   'started_at',
   'ended_at',
+  'transcript',
 ] as const;
 
 /**
@@ -72,6 +73,7 @@ export function csvReport(results: readonly BoardResult[]): string {
       r.capabilities?.join(' '),
       r.startedAt,
       r.endedAt,
+      r.transcript,
     ]
       .map(csvCell)
       .join(','),
@@ -103,6 +105,8 @@ function facts(r: BoardResult): string {
   lines.push(
     `phases ms: connect ${p.connectMs ?? '-'}, handshake ${p.handshakeMs ?? '-'}, scan ${p.scanMs ?? '-'}, apply ${p.applyMs ?? '-'}`,
   );
+  // The exchange behind a failed testcase, for whoever opens the CI artefact (`batch --record DIR`).
+  if (r.transcript !== undefined) lines.push(`transcript: ${r.transcript}`);
   return lines.join('\n');
 }
 

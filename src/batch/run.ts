@@ -11,6 +11,7 @@ import type { ProvisionEvent } from '../provision/events.js';
 import { provision, type ProvisionResult } from '../provision/flow.js';
 import { realClock, sleep, type Clock } from '../timers.js';
 import type { Transport } from '../transport/transport.js';
+import { endQuietly, recorded, traceSink, type AttemptWatch } from './attempt.js';
 import { backoffMs, isRetryable } from './retry.js';
 import { fromArray, fromStream } from './source.js';
 import type { BatchEvent, Board, BoardResult, PhaseTimes } from './types.js';
@@ -37,6 +38,12 @@ export interface BatchOptions {
   clock?: Clock;
   /** [0, 1) source for backoff jitter (tests pass a constant). */
   random?: () => number;
+  /**
+   * Called as each attempt of each board starts, before `around` and before the link opens: what it returns
+   * watches that attempt alone (the CLI's `batch --record DIR` writes one transcript per attempt with it).
+   * When it fails, the attempt fails with its error.
+   */
+  onAttempt?: (board: Board, attempt: number) => AttemptWatch | undefined | Promise<AttemptWatch | undefined>;
 }
 
 /** Colon-separated hex, the way BSSIDs are written everywhere else. */
@@ -132,18 +139,23 @@ async function runBoard(
   for (let attempt = 1; ; attempt++) {
     o.onEvent?.({ type: 'board-start', board: board.id, attempt });
     const timer = new PhaseTimer(o.clock, o.clock.now());
+    let watch: AttemptWatch | undefined;
     // The link is closed inside the attempt, so that whatever `around` does after it (restore the host's
     // Wi-Fi) happens with the link already gone.
     const attemptOnce = async (): Promise<ProvisionResult> => {
       const transport = await board.connect({ signal: o.signal });
+      watch?.transport?.(transport);
+      const trace = traceSink(board.options?.onTrace, watch);
       try {
         return await provision({
           ...board.options,
           transport,
           signal: o.signal,
           clock: o.clock,
+          ...(trace ? { onTrace: trace } : {}),
           onEvent: (event) => {
             timer.see(event);
+            watch?.onEvent?.(event);
             o.onEvent?.({ type: 'board-progress', board: board.id, event });
           },
         });
@@ -152,8 +164,10 @@ async function runBoard(
       }
     };
     try {
+      watch = (await o.onAttempt?.(board, attempt)) ?? undefined;
       const result = await (board.around ? board.around(attemptOnce, { signal: o.signal }) : attemptOnce());
       timer.finish();
+      await endQuietly(watch);
       return {
         ...base,
         outcome: 'provisioned',
@@ -161,6 +175,7 @@ async function runBoard(
         phases: timer.phases,
         ...networkFacts(result),
         ...device(timer),
+        ...recorded(watch),
         endedAt: iso(o.clock),
       };
     } catch (e) {
@@ -168,6 +183,7 @@ async function runBoard(
       if (o.signal.aborted && err.code !== 'CANCELLED')
         err = new EspProvError('CANCELLED', 'interrupted', { cause: err });
       timer.finish();
+      await endQuietly(watch, err);
       const again = attempt <= o.retries && !o.signal.aborted && isRetryable(err, timer.applied);
       if (again) {
         const delayMs = backoffMs(attempt, o.random);
@@ -186,6 +202,7 @@ async function runBoard(
         attempts: attempt,
         phases: timer.phases,
         ...device(timer),
+        ...recorded(watch),
         endedAt: iso(o.clock),
       };
     }

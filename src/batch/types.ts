@@ -55,6 +55,8 @@ export interface BoardResult {
   thread?: { panId: number; extPanId: string; channel: number; name: string };
   protoVer?: string;
   capabilities?: string[];
+  /** Where the last attempt's exchange was recorded (`batch --record DIR`: a transcript file), when it was. */
+  transcript?: string;
   /** ISO 8601 on the batch's clock. */
   startedAt: string;
   endedAt: string;

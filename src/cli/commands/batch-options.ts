@@ -135,6 +135,10 @@ export const BATCH_OPTIONS = {
     group: BATCH,
     parse: parseShard,
   }),
+  record: text(['--record'], '<dir>', {
+    help: 'write a transcript of each board attempt into this directory (secret-free; DIR/<id>.json is the last)',
+    group: BATCH,
+  }),
   ...JSON_OPTION,
   ...OUTPUT_OPTIONS,
 };
@@ -178,6 +182,8 @@ export interface BatchArgs extends OutputFlags {
   join: boolean;
   joinAddress: string | undefined;
   shard: Shard | undefined;
+  /** `--record DIR`: one transcript per board attempt (batch-record.ts). */
+  record: string | undefined;
 }
 
 export function batchArgs(
@@ -254,5 +260,6 @@ export function batchArgs(
     join: o.join,
     joinAddress: o.joinAddress,
     shard: o.shard,
+    record: o.record,
   };
 }

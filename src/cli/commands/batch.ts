@@ -176,6 +176,14 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
       },
     });
   }
+  const onAttempt =
+    a.record === undefined
+      ? undefined
+      : await (
+          await import('./batch-record.js')
+        )
+          .batchRecorder(a.record, (text) => permanent(() => ctx.out.warn(text)))
+          .catch(closing(discovered));
   const journal = a.journal !== undefined ? await Journal.open(a.journal).catch(closing(discovered)) : undefined;
   let ran: BoardResult[];
   let failure: { error: unknown } | undefined;
@@ -191,6 +199,7 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
       signal: ctx.signal,
       onEvent,
       ...(journal ? { journal } : {}),
+      ...(onAttempt ? { onAttempt } : {}),
     });
   } catch (e) {
     // Every board still ended (its outcome printed above): the reports get them all, then the run fails.
