@@ -5,16 +5,15 @@
  * through the flow's own clean abort. Every board gets exactly one result, in manifest (or arrival) order.
  */
 import { setMaxListeners } from 'node:events';
-import { toHex } from '../bytes.js';
 import { EspProvError, toEspProvError } from '../errors.js';
-import type { ProvisionEvent } from '../provision/events.js';
 import { provision, type ProvisionResult } from '../provision/flow.js';
 import { realClock, sleep, type Clock } from '../timers.js';
 import type { Transport } from '../transport/transport.js';
+import { deviceFacts, networkFacts, PhaseTimer } from './facts.js';
 import { endQuietly, recorded, traceSink, type AttemptWatch } from './attempt.js';
 import { backoffMs, isRetryable } from './retry.js';
 import { fromArray, fromStream } from './source.js';
-import type { BatchEvent, Board, BoardResult, PhaseTimes } from './types.js';
+import type { BatchEvent, Board, BoardResult } from './types.js';
 
 export interface BatchOptions {
   /** Boards in flight at once (default 1). */
@@ -46,80 +45,8 @@ export interface BatchOptions {
   onAttempt?: (board: Board, attempt: number) => AttemptWatch | undefined | Promise<AttemptWatch | undefined>;
 }
 
-/** Colon-separated hex, the way BSSIDs are written everywhere else. */
-function mac(bytes: Uint8Array): string {
-  return (toHex(bytes).match(/../g) ?? []).join(':');
-}
-
 function iso(clock: Clock): string {
   return new Date(clock.now()).toISOString();
-}
-
-/** Phase boundaries from the flow's own events (the clock's reading when each arrived). */
-class PhaseTimer {
-  readonly phases: PhaseTimes = {};
-  protoVer: string | undefined;
-  capabilities: string[] | undefined;
-  applied = false;
-  #marks = new Map<string, number>();
-
-  constructor(
-    readonly clock: Clock,
-    readonly start: number,
-  ) {}
-
-  #span(mark: string, key: keyof PhaseTimes): void {
-    const t = this.#marks.get(mark);
-    if (t !== undefined) this.phases[key] = this.clock.now() - t;
-  }
-
-  see(e: ProvisionEvent): void {
-    const now = this.clock.now();
-    switch (e.type) {
-      case 'version':
-        this.phases.connectMs = now - this.start;
-        this.protoVer = e.info.version;
-        this.capabilities = e.info.capabilities;
-        break;
-      case 'handshake-start':
-        this.#marks.set('handshake', now);
-        break;
-      case 'session-established':
-        this.#span('handshake', 'handshakeMs');
-        break;
-      case 'scan-start':
-        this.#marks.set('scan', now);
-        break;
-      case 'scan-results':
-      case 'thread-scan-results':
-        this.#span('scan', 'scanMs');
-        break;
-      case 'config-applied':
-        this.applied = true;
-        this.#marks.set('apply', now);
-        break;
-      default:
-        break;
-    }
-  }
-
-  finish(): void {
-    if (this.applied) this.#span('apply', 'applyMs');
-  }
-}
-
-function networkFacts(r: ProvisionResult): Pick<BoardResult, 'wifi' | 'thread'> {
-  if (r.network === 'wifi') {
-    const c = r.connected;
-    return {
-      wifi: { ip: c.ip, bssid: mac(c.bssid), channel: c.channel, ssid: new TextDecoder().decode(c.ssid) },
-    };
-  }
-  if (r.network === 'thread') {
-    const a = r.attached;
-    return { thread: { panId: a.panId, extPanId: toHex(a.extPanId), channel: a.channel, name: a.name } };
-  }
-  return {};
 }
 
 async function closeQuietly(t: Transport | undefined): Promise<void> {
@@ -174,7 +101,7 @@ async function runBoard(
         attempts: attempt,
         phases: timer.phases,
         ...networkFacts(result),
-        ...device(timer),
+        ...deviceFacts(timer),
         ...recorded(watch),
         endedAt: iso(o.clock),
       };
@@ -201,19 +128,12 @@ async function runBoard(
         error: { code: err.code, message: err.message, exitCode: err.exitCode },
         attempts: attempt,
         phases: timer.phases,
-        ...device(timer),
+        ...deviceFacts(timer),
         ...recorded(watch),
         endedAt: iso(o.clock),
       };
     }
   }
-}
-
-function device(timer: PhaseTimer): Pick<BoardResult, 'protoVer' | 'capabilities'> {
-  return {
-    ...(timer.protoVer !== undefined ? { protoVer: timer.protoVer } : {}),
-    ...(timer.capabilities !== undefined ? { capabilities: timer.capabilities } : {}),
-  };
 }
 
 /** A counting semaphore: at most `limit` holders at once, the others wait in arrival order. */
