@@ -242,3 +242,32 @@ void describe('batch --join', () => {
     }
   });
 });
+
+void describe('inspect --join', () => {
+  test('reads the board on its access point (one JSON object), then restores the previous connection', async () => {
+    const { nmcli, port } = await setup();
+    const r = await cli(['inspect', '--qr', QR, '--join', '--service_name', `127.0.0.1:${port}`, '--json'], {
+      ...nmcli.env,
+      ESP_PROV_AP_PASSPHRASE: AP_PSK,
+    });
+    assert.equal(r.exit, 0, r.out);
+    assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+    const report = JSON.parse(r.stdout) as { inspect: { handshake: { ok: boolean }; transport: { kind: string } } };
+    assert.equal(report.inspect.transport.kind, 'softap');
+    assert.equal(report.inspect.handshake.ok, true, 'the PoP from the QR payload opened a session');
+    const commands = await nmcli.commands();
+    assert.ok(commands.includes(`device wifi connect ${AP} ifname wlan0`), commands.join('\n'));
+    assert.deepEqual(commands.slice(-2), ['connection up uuid uuid-office', `connection delete uuid uuid-${AP}`]);
+    assert.equal((await nmcli.state()).active, 'uuid-office');
+    for (const secret of [AP_PSK, POP]) assert.ok(!r.out.includes(secret), `${secret} is not shown`);
+  });
+
+  test('--join is for SoftAP; --ap-ssid without --join is a usage error', async () => {
+    const ble = await cli(['inspect', '--transport', 'ble', '--join'], {});
+    assert.equal(ble.exit, EXIT_CODES.USAGE, ble.out);
+    assert.match(ble.out, /--join is for --transport softap/);
+    const lone = await cli(['inspect', '--transport', 'softap', '--ap-ssid', AP], {});
+    assert.equal(lone.exit, EXIT_CODES.USAGE, lone.out);
+    assert.match(lone.out, /go with --join/);
+  });
+});

@@ -13,7 +13,7 @@ import {
   type SecretSources,
 } from '../option-common.js';
 import { negatable, text, type OptionValues } from '../option-table.js';
-import { PROVISION_OPTIONS, type TransportName } from './provision-options.js';
+import { AP_PASSPHRASE, PROVISION_OPTIONS, type TransportName } from './provision-options.js';
 
 const P = PROVISION_OPTIONS;
 
@@ -21,6 +21,9 @@ export const INSPECT_OPTIONS = {
   transport: P.transport,
   serviceName: P.serviceName,
   qr: P.qr,
+  join: P.join,
+  apSsid: P.apSsid,
+  apPassphraseFile: P.apPassphraseFile,
   bleAdapter: P.bleAdapter,
   baud: P.baud,
   timeout: P.timeout,
@@ -41,6 +44,10 @@ export interface InspectArgs extends OutputFlags {
   transport: TransportName | undefined;
   serviceName: string | undefined;
   qr: string | undefined;
+  /** --join: the host joins the board's access point (--ap-ssid, else the QR name) and restores afterwards. */
+  join: boolean;
+  apSsid: string | undefined;
+  apPassphrase: SecretSources;
   bleAdapter: string;
   baud: number;
   timeoutMs: number | undefined;
@@ -55,11 +62,20 @@ export interface InspectArgs extends OutputFlags {
 export function inspectArgs(o: OptionValues<typeof INSPECT_OPTIONS>, env: Env): InspectArgs {
   if (o.transport === undefined && o.qr === undefined)
     throw new EspProvError('USAGE', '--transport is required (or --qr): softap, ble, console, serial or sim');
+  if (!o.join && (o.apSsid !== undefined || o.apPassphraseFile !== undefined)) {
+    throw new EspProvError('USAGE', '--ap-ssid and --ap-passphrase-file go with --join');
+  }
+  if (o.join && o.transport !== undefined && o.transport !== 'softap') {
+    throw new EspProvError('USAGE', '--join is for --transport softap: the board raises the access point');
+  }
   return {
     ...outputFlags(o),
     transport: o.transport,
     serviceName: o.serviceName,
     qr: o.qr,
+    join: o.join,
+    apSsid: o.apSsid,
+    apPassphrase: sources(AP_PASSPHRASE, undefined, o.apPassphraseFile, env),
     bleAdapter: o.bleAdapter,
     baud: o.baud,
     timeoutMs: o.timeout,

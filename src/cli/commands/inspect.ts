@@ -13,6 +13,7 @@ import { resolveSecret } from '../secrets.js';
 import { forTerminal } from '../terminal-text.js';
 import { openTransport } from '../transports.js';
 import type { InspectArgs } from './inspect-options.js';
+import type { TransportName } from './provision-options.js';
 
 function protoVerJson(p: NonNullable<InspectReport['protoVer']>): Record<string, unknown> {
   const i = p.info;
@@ -141,6 +142,34 @@ export async function runInspect(a: InspectArgs, ctx: CommandContext): Promise<n
   for (const s of [pop, password]) ctx.redactor.add(s?.value);
   // A scheme the QR code implies is what the user expects: a device announcing another is a finding.
   const secVer = a.secVer ?? (qr ? qrSecurityHint(qr) : undefined);
+  const inspect = (): Promise<number> =>
+    inspectOnce(a, ctx, { kind, serviceName, qr, secVer, pop, username, password });
+  if (!a.join) return inspect();
+  if (kind !== 'softap') {
+    throw new EspProvError('USAGE', '--join is for --transport softap: the board raises the access point');
+  }
+  // As for provisioning: the host joins the board's access point, reads the device there, then goes back.
+  const [{ runJoined }, { parseServiceAddress, DEFAULT_SERVICE_ADDRESS }] = await Promise.all([
+    import('./provision-join.js'),
+    import('../../transport/http-address.js'),
+  ]);
+  const address = parseServiceAddress(a.serviceName ?? DEFAULT_SERVICE_ADDRESS);
+  return runJoined(a, qr?.name, address, ctx, inspect);
+}
+
+interface Resolved {
+  kind: TransportName;
+  serviceName: string | undefined;
+  qr: QrPayload | undefined;
+  secVer: 0 | 1 | 2 | undefined;
+  pop: { value: string } | undefined;
+  username: { value: string } | undefined;
+  password: { value: string } | undefined;
+}
+
+/** Opens the link, inspects, prints the report; the transcript (--record) is written whatever the outcome. */
+async function inspectOnce(a: InspectArgs, ctx: CommandContext, r: Resolved): Promise<number> {
+  const { kind, serviceName, qr, secVer, pop, username, password } = r;
   const recording =
     a.record === undefined ? undefined : await (await import('./record.js')).startRecording(a.record, kind);
   let failure: unknown;

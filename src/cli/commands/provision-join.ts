@@ -57,7 +57,7 @@ function networkName(c: { ssid?: string; connection?: string }): string {
  * the run's own outcome stays what is reported.
  */
 export async function runJoined<T>(
-  a: ProvisionArgs,
+  a: Pick<ProvisionArgs, 'apSsid' | 'apPassphrase' | 'timeoutMs'>,
   qrName: string | undefined,
   address: ServiceAddress,
   ctx: CommandContext,
