@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { InvalidArgumentError } from 'commander';
+import { parseManifest } from '../src/batch/manifest.js';
 import { inShard, shardOf } from '../src/batch/shard.js';
+import { isCode } from './helpers/rejects.js';
 import { parseShard } from '../src/cli/commands/batch-options.js';
 
 const ids = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 24 }), { minLength: 0, maxLength: 80 });
@@ -46,6 +48,49 @@ describe('shards', () => {
       );
       assert.ok(s.length > 70 && s.length < 130, `shard of ${s.length} boards`);
     }
+  });
+
+  it('a row wired to one runner (its shard cell) lands there, whatever its hash; the others still partition', () => {
+    fc.assert(
+      fc.property(
+        ids,
+        fc.integer({ min: 1, max: 8 }),
+        fc.infiniteStream(fc.option(fc.nat(), { nil: undefined })),
+        (list, n, picks) => {
+          const it = picks[Symbol.iterator]();
+          const boards = list.map((id) => {
+            const p = it.next().value as number | undefined;
+            return { id, shard: p === undefined ? undefined : (p % n) + 1 };
+          });
+          const seen = new Map<string, number>();
+          for (let k = 1; k <= n; k++) {
+            for (const b of inShard(boards, { index: k, count: n })) {
+              seen.set(b.id, (seen.get(b.id) ?? 0) + 1);
+              if (b.shard !== undefined) assert.equal(b.shard, k, `${b.id} is wired to runner ${b.shard}`);
+            }
+          }
+          assert.equal(seen.size, list.length);
+          for (const count of seen.values()) assert.equal(count, 1);
+        },
+      ),
+    );
+  });
+
+  it('a shard cell is a runner number; one beyond N is refused on every runner, naming file:line', () => {
+    const rows = parseManifest('id,device,shard\na,/dev/ttyUSB0,2\nb,/dev/ttyUSB1,\nc,/dev/ttyUSB2,5\n', 'rack.csv');
+    assert.deepEqual(
+      rows.map((r) => r.shard),
+      [2, undefined, 5],
+    );
+    for (const k of [1, 2, 3, 4]) assert.throws(() => inShard(rows, { index: k, count: 4 }), /rack\.csv:4: shard 5/);
+    assert.deepEqual(
+      inShard(rows, { index: 2, count: 5 })
+        .map((r) => r.id)
+        .filter((id) => id !== 'b'),
+      ['a'],
+    );
+    for (const bad of ['0', 'two', '1.5', '-1'])
+      assert.throws(() => parseManifest(`id,device,shard\na,/dev/ttyUSB0,${bad}\n`, 'rack.csv'), isCode('USAGE'), bad);
   });
 
   it('parse K/N and refuse what is not 1 ≤ K ≤ N', () => {

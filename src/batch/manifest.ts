@@ -19,6 +19,7 @@ export const MANIFEST_COLUMNS = [
   'thread_dataset',
   'custom_data',
   'ap_passphrase',
+  'shard',
 ] as const;
 export type ManifestColumn = (typeof MANIFEST_COLUMNS)[number];
 
@@ -49,6 +50,8 @@ export interface ManifestRow {
   transport: BatchTransport | undefined;
   ssid: string | undefined;
   custom_data: string | undefined;
+  /** The runner this board is wired to (1-based), for `--shard`; absent: placed by a hash of its id. */
+  shard: number | undefined;
   secrets: Partial<Record<SecretColumn, Cell>>;
 }
 
@@ -222,6 +225,9 @@ function validRow(raw: RawRow, file: string, o: ManifestOptions): ManifestRow {
   const ssid = get('ssid');
   if (ssid !== undefined && new TextEncoder().encode(ssid).length > 32)
     throw usage(where, 'ssid is longer than 32 bytes');
+  const shardCell = get('shard');
+  if (shardCell !== undefined && !/^[1-9]\d{0,3}$/.test(shardCell))
+    throw usage(where, `shard ${JSON.stringify(shardCell)} is not a runner number (1, 2, …)`);
   const secrets: ManifestRow['secrets'] = {};
   for (const column of SECRET_COLUMNS) {
     // A secret is taken as written (a passphrase may begin or end with a space); an empty cell is absent.
@@ -250,6 +256,7 @@ function validRow(raw: RawRow, file: string, o: ManifestOptions): ManifestRow {
     transport: transport as BatchTransport | undefined,
     ssid,
     custom_data: get('custom_data'),
+    shard: shardCell === undefined ? undefined : Number(shardCell),
     secrets,
   };
 }
