@@ -81,7 +81,8 @@ function assertValid(lines: Record<string, unknown>[], what: string): void {
 
 const FAST = ['--timeout', '5'];
 
-void describe('--json lines validate against schema/events.schema.json', () => {
+// Each run has its own devices on ports the OS chose: side by side, their device delays overlap.
+void describe('--json lines validate against schema/events.schema.json', { concurrency: true }, () => {
   void it('success with custom data and -v; the final line names the device and the times', async () => {
     const addr = await device({ version: 1, pop: utf8(POP) });
     const r = await jsonRun(['--transport', 'softap', '--service_name', addr, '--pop', POP, '--ssid', 'LabNet', '--passphrase', PASSPHRASE,
