@@ -17,6 +17,7 @@ import { parseCsv } from '../src/batch/csv.js';
 import { readJournal } from '../src/batch/journal.js';
 import type { CliStream } from '../src/cli/context.js';
 import { EXIT_CODES } from '../src/errors.js';
+import { CLI_ENTRY } from './helpers/cli-bin.js';
 import { jsonLines, runCli } from './helpers/cli-run.js';
 import { parseXml } from './helpers/xml.js';
 
@@ -69,7 +70,9 @@ function assertNoSecrets(secrets: readonly string[], artefacts: Record<string, s
   }
 }
 
-describe('esp-prov batch', () => {
+// Each test has its own fleet (ports chosen by the OS) and directory: they run side by side, so that the
+// fleets' device delays (wall clock, --fast) overlap instead of adding up.
+describe('esp-prov batch', { concurrency: true }, () => {
   it('provisions a fleet from its manifest; events carry board ids; nothing secret is written anywhere', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'esp-prov-batch-'));
     const { manifest, passwords } = await fleet(3, dir);
@@ -211,18 +214,7 @@ describe('esp-prov batch', () => {
     // --concurrency 1: sim-2 starts only after sim-1's outcome is on the disk; the kill lands during sim-2.
     const killed = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(ROOT, 'src/cli/main.ts'),
-        'batch',
-        manifest,
-        '--json',
-        '--journal',
-        journal,
-        '--concurrency',
-        '1',
-      ],
+      [CLI_ENTRY, 'batch', manifest, '--json', '--journal', journal, '--concurrency', '1'],
       { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
     );
     const deadline = setTimeout(() => killed.kill('SIGKILL'), 60_000);

@@ -74,7 +74,9 @@ function jsonLines(text: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-describe('esp-prov batch in a rack', () => {
+// Each test has its own fleet (ports chosen by the OS) and directory: side by side, the fleets' device
+// delays (wall clock, --fast) overlap instead of adding up.
+describe('esp-prov batch in a rack', { concurrency: true }, () => {
   it('--shard: two runners provision every board exactly once; summary and reports name the shard', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'esp-prov-lab-'));
     const { manifest, rows } = await fleet(6, dir);

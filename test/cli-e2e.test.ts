@@ -424,8 +424,8 @@ void describe('qr', () => {
 
 void describe('demo', () => {
   void it('provisions the built-in simulator end to end (wrong passphrase first, then the right one)', async () => {
-    // The demo's simulator is its own, on the wall clock.
-    const r = await runCli(['demo', '--json', '-v']);
+    // The demo's simulator is its own, on the CLI's clock (CliIo.clock) like the client's waits.
+    const r = await cli(['demo', '--json', '-v']);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.last['ok'], true);
     assert.equal(r.last['ssid'], 'HomeNetwork');

@@ -42,7 +42,8 @@ function espClosingEarly(args: string[], both = false): Promise<Run> {
   );
 }
 
-void describe('a reader that goes away early', () => {
+// Each test starts its own processes (and device): side by side, their device delays overlap.
+void describe('a reader that goes away early', { concurrency: true }, () => {
   void it('`--json -v | head -1`: a wrong passphrase still exits 11, the right one 0 and the device joins', async () => {
     // The device is served here (the CLI child's streams are the point), with short delays.
     const s = await simInProcess({ sec: 2 }, {});

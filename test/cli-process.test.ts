@@ -73,7 +73,9 @@ after(async () => {
   for (const c of cleanups) await c();
 });
 
-void describe('esp-prov as a process', () => {
+// Each test starts its own processes and devices (ports and pseudo-terminals the OS chose): side by side,
+// their start-ups and device delays overlap.
+void describe('esp-prov as a process', { concurrency: true }, () => {
   void it('--help and --version exit 0', async () => {
     const h = esp(['--help']);
     assert.equal((await h.exit).code, 0);

@@ -58,7 +58,8 @@ function cli(argv: string[], terminal: boolean, signal = new AbortController().s
 const JOIN_NOW =
   /Join the device's Wi-Fi access point "PROV_J01N42" now; waiting for the device to answer at 127\.0\.0\.1:\d+/;
 
-void describe('--qr with a SoftAP payload', () => {
+// Each test has its own port and device: side by side, the waits for a device to answer overlap.
+void describe('--qr with a SoftAP payload', { concurrency: true }, () => {
   test('at a terminal: says which access point to join, waits, then provisions once the device answers', async () => {
     const port = await freePort();
     const r = cli(['--service_name', `127.0.0.1:${port}`], true);

@@ -119,7 +119,9 @@ async function cli(
   return { code: r.code, stdout: r.stdout, stderr: o.term ? o.term.screen : r.stderr };
 }
 
-void describe('the seed commands, with esp-prov in place of python esp_prov.py', () => {
+// Each test has its own devices, BLE bindings and streams: side by side, the BLE scan's wall-clock wait
+// overlaps the others.
+void describe('the seed commands, with esp-prov in place of python esp_prov.py', { concurrency: true }, () => {
   void it('--transport ble --service_name PROV_261FCC --sec_ver 1 --pop abcd1234 --ssid myssid --passphrase mypassword', async () => {
     const r = await cli('--transport ble --service_name PROV_261FCC --sec_ver 1 --pop abcd1234 --ssid myssid --passphrase mypassword'.split(' '), { bleLoader: ble(SEC1) });
     assert.equal(r.code, 0, r.stderr);

@@ -116,7 +116,8 @@ class Terminal {
   }
 }
 
-void describe('at a terminal', { skip: HAVE_TMUX ? false : 'tmux is not installed' }, () => {
+// Each test has its own tmux session (by name) and its own device: side by side, their waits overlap.
+void describe('at a terminal', { skip: HAVE_TMUX ? false : 'tmux is not installed', concurrency: true }, () => {
   void it('prompts for the password (hidden), picks the AP from the device scan, retries a wrong passphrase', async () => {
     const addr = await device({ version: 2, username: utf8('wifiprov'), password: utf8('s3cret-pass') });
     const t = Terminal.start('picker', [

@@ -89,7 +89,8 @@ const CREDS = ['--sec2_username', 'wifiprov', '--sec2_pwd', PASSWORD];
 /** The row that also runs as processes: an exit code, and raw bytes on a real stderr. */
 const PROCESS_ROW = 'a wrong passphrase for an SSID with escapes: 11, the SSID escaped';
 
-void describe('hostile device answers (esp-prov sim as the device)', () => {
+// Each row has its own device and clock; the process row's wall-clock waits overlap the in-process rows.
+void describe('hostile device answers (esp-prov sim as the device)', { concurrency: true }, () => {
   for (const row of ROWS) {
     void it(row.name, async () => {
       const clock = new ManualClock(Date.UTC(2026, 0, 1));

@@ -99,7 +99,8 @@ test('flavours: network_provisioning for Thread has no Wi-Fi scan; Security 2 pa
   assert.ok(!old.seen.includes('prov-config') && !thread.seen.includes('prov-config'));
 });
 
-describe('over every in-process transport and scheme', () => {
+// Each test has its own rig (device and transport): side by side, their wall-clock device delays overlap.
+describe('over every in-process transport and scheme', { concurrency: true }, () => {
   for (const kind of RIG_KINDS) {
     for (const [name, sec] of Object.entries(SEC)) {
       test(`${kind} ${name}`, async () => {

@@ -21,6 +21,7 @@ import { BleGattModel } from '../src/sim/ble-gatt-model.js';
 import { fakeNobleLoader } from '../src/testing/ble-fake-bindings.js';
 import { startHttpServer } from '../src/sim/http-server.js';
 import type { SimDeviceOptions, SimSecurity } from '../src/sim/options.js';
+import { ManualClock } from '../src/timers.js';
 import { runCli } from './helpers/cli-run.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,8 +62,11 @@ async function device(security: SimSecurity, extra: SimDeviceOptions = {}): Prom
   return `127.0.0.1:${server.port}`;
 }
 
-async function jsonRun(argv: string[]): Promise<{ code: number; lines: Record<string, unknown>[] }> {
-  const r = await runCli([...argv, '--json']);
+async function jsonRun(
+  argv: string[],
+  clock?: ManualClock,
+): Promise<{ code: number; lines: Record<string, unknown>[] }> {
+  const r = await runCli([...argv, '--json'], clock ? { clock } : {});
   assert.equal(r.stderr, '', 'stderr stays quiet with --json');
   return { code: r.code, lines: r.lines };
 }
@@ -81,7 +85,8 @@ function assertValid(lines: Record<string, unknown>[], what: string): void {
 
 const FAST = ['--timeout', '5'];
 
-void describe('--json lines validate against schema/events.schema.json', () => {
+// Each run has its own devices on ports the OS chose: side by side, their device delays overlap.
+void describe('--json lines validate against schema/events.schema.json', { concurrency: true }, () => {
   void it('success with custom data and -v; the final line names the device and the times', async () => {
     const addr = await device({ version: 1, pop: utf8(POP) });
     const r = await jsonRun(['--transport', 'softap', '--service_name', addr, '--pop', POP, '--ssid', 'LabNet', '--passphrase', PASSPHRASE,
@@ -185,7 +190,8 @@ void describe('--json lines validate against schema/events.schema.json', () => {
   });
 
   void it('esp-prov demo --json -v', async () => {
-    const r = await jsonRun(['demo', '-v']);
+    // The demo's device and client on one ManualClock: its device delays cost no wall time.
+    const r = await jsonRun(['demo', '-v'], new ManualClock(Date.now()));
     assert.equal(r.code, 0);
     assertValid(r.lines, 'demo');
   });

@@ -22,7 +22,8 @@ async function provision(port: number, json: boolean): Promise<{ code: number; o
   return { code: r.code, out: r.stdout + r.stderr };
 }
 
-void describe('esp-prov sim re-arms after a provisioning', () => {
+// Each test has its own simulator on a port the OS chose: side by side, their --fast delays overlap.
+void describe('esp-prov sim re-arms after a provisioning', { concurrency: true }, () => {
   test('--json: a second client is provisioned too; the re-arm is an event', async () => {
     const [stdout, stderr] = [new Lines(), new Lines()];
     const stop = new AbortController();

@@ -19,8 +19,9 @@ export interface CliIo {
   /** Creates the noble instance for --transport ble (default: @stoprocent/noble). For tests and embedding. */
   bleLoader?: NobleLoader;
   /**
-   * Time for provisioning's waits (request deadlines, status polls) over SoftAP (default: the wall clock). For
-   * tests: the CLI and an in-process simulator on one ManualClock, so a device delay costs no wall time.
+   * Time for provisioning's waits (request deadlines, status polls) over SoftAP, and for the built-in
+   * simulator of `demo` and `--transport sim` (default: the wall clock). For tests: the CLI and an in-process
+   * simulator on one ManualClock, so a device delay costs no wall time.
    */
   clock?: Clock;
 }

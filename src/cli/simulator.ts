@@ -9,6 +9,7 @@ import type { HttpServerEvent } from '../sim/http-server.js';
 import type { SimDevice, SimRequestEvent } from '../sim/device.js';
 import type { SimAccessPoint } from '../sim/access-points.js';
 import type { SimDeviceOptions, SimSecurity } from '../sim/options.js';
+import type { Clock } from '../timers.js';
 
 export interface SimulatorOptions {
   sec: 0 | 1 | 2;
@@ -27,6 +28,8 @@ export interface SimulatorOptions {
   host?: string;
   port?: number;
   signal?: AbortSignal;
+  /** Device time (CliIo.clock: tests run the CLI and this device on one ManualClock). Default: the wall clock. */
+  clock?: Clock | undefined;
   onRequest?: (e: SimRequestEvent) => void;
   onHttpEvent?: (e: HttpServerEvent) => void;
 }
@@ -74,6 +77,7 @@ export async function startSimulator(o: SimulatorOptions): Promise<RunningSimula
     ...(o.accessPoints ? { accessPoints: o.accessPoints } : {}),
     ...(o.fast ? FAST_TIMINGS : {}),
     ...o.device,
+    ...(o.clock ? { clock: o.clock } : {}),
   });
   if (o.onRequest) device.on('request', o.onRequest);
   const server = await startHttpServer(device, {
@@ -81,6 +85,7 @@ export async function startSimulator(o: SimulatorOptions): Promise<RunningSimula
     port: o.port ?? 0,
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onHttpEvent ? { onEvent: o.onHttpEvent } : {}),
+    ...(o.clock ? { clock: o.clock } : {}),
     // Security 0 has no transport-session hooks in protocomm (http-server.ts, tagSockets).
     tagSockets: o.sec !== 0,
   });

@@ -116,7 +116,7 @@ async function serial(a: Needs, ctx: CommandContext): Promise<OpenedTransport> {
 /** The built-in simulator, in this process, served over loopback HTTP like a real SoftAP device. */
 async function sim(a: Needs, ctx: CommandContext): Promise<OpenedTransport> {
   const { startSimulator } = await import('./simulator.js');
-  const running = await startSimulator({ sec: a.secVer ?? 2, signal: ctx.signal, fast: true });
+  const running = await startSimulator({ sec: a.secVer ?? 2, signal: ctx.signal, fast: true, clock: ctx.io.clock });
   const opened = await softap({ ...a, serviceName: `${running.host}:${running.port}` }, ctx);
   return {
     transport: opened.transport,

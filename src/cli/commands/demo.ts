@@ -30,7 +30,8 @@ export async function runDemo(a: DemoArgs, ctx: CommandContext): Promise<number>
   ctx.redactor.add(right);
   ctx.redactor.add(WRONG_PASSPHRASE);
 
-  const sim = await startSimulator({ sec: 2, fast: true, signal: ctx.signal });
+  const clock = ctx.io.clock;
+  const sim = await startSimulator({ sec: 2, fast: true, signal: ctx.signal, clock });
   const where = `${sim.host}:${sim.port}`;
   out.step(
     'demo',
@@ -43,13 +44,18 @@ export async function runDemo(a: DemoArgs, ctx: CommandContext): Promise<number>
       `The same as: esp-prov --transport softap --service_name ${where} --sec2_username ${EXAMPLE_USERNAME} --sec2_pwd ${EXAMPLE_SECRET}`,
     ),
   );
-  const transport = new HttpTransport({ address: where, debug: (line) => out.debug(line) });
+  const transport = new HttpTransport({
+    address: where,
+    ...(clock ? { clock } : {}),
+    debug: (line) => out.debug(line),
+  });
   let attempt = 0;
   try {
     const result = await provision({
       transport,
       security: { username: EXAMPLE_USERNAME, password: EXAMPLE_SECRET },
       signal: ctx.signal,
+      ...(clock ? { clock } : {}),
       onEvent: (e) => out.event(e),
       onTrace: (t) => out.trace(t),
       custom: [{ endpoint: 'custom-data', data: utf8('hello from esp-prov demo') }],
