@@ -45,13 +45,20 @@ async function startDevice(port: number): Promise<void> {
   });
 }
 
-function cli(argv: string[], terminal: boolean, signal = new AbortController().signal) {
+function cli(argv: string[], terminal: boolean, signal?: AbortSignal) {
+  // A run still waiting when its test failed is stopped at the end, so that the file ends (fails) instead of hanging.
+  const stop = new AbortController();
+  signal?.addEventListener('abort', () => stop.abort(), { once: true });
   const [stdout, stderr] = [new Lines(), new Lines()];
   const stdin = Object.assign(Readable.from([]), terminal ? { isTTY: true } : {});
   if (terminal) [stdout.isTTY, stderr.isTTY] = [true, true];
   const base = ['--qr', QR, '--ssid', 'HomeNetwork', '--passphrase', 'correct-horse-battery'];
   // TERM=dumb: a terminal without the spinner, so that the lines read plainly.
-  const run = runCli([...base, ...argv], { env: { TERM: 'dumb' }, stdin, signal, io: { stdout, stderr } });
+  const run = runCli([...base, ...argv], { env: { TERM: 'dumb' }, stdin, signal: stop.signal, io: { stdout, stderr } });
+  cleanups.unshift(async () => {
+    stop.abort();
+    await run.catch(() => undefined);
+  });
   return { stdout, stderr, exit: run.then((r) => r.code) };
 }
 
