@@ -38,7 +38,7 @@ export function inShard<T extends { id: string; shard?: number | undefined; wher
     if (b.shard !== undefined && b.shard > shard.count) {
       throw new EspProvError(
         'USAGE',
-        `${b.where ?? b.id}: shard ${b.shard} is not one of the ${shard.count} runners (--shard K/${shard.count})`,
+        `${b.where ?? b.id}: shard ${b.shard} is beyond the ${shard.count} runners the batch is split into`,
       );
     }
   }
