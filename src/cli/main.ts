@@ -4,26 +4,15 @@
  * starting node. The only place that touches process.exit / process.exitCode and installs signal handlers:
  * Ctrl-C aborts the run's AbortController (transports close cleanly, exit 130); a second Ctrl-C exits at once.
  */
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { EspProvError, toEspProvError } from '../errors.js';
 import type { CliIo, CliStream, CommandContext } from './context.js';
 import { parseArgv, type OutputFlags, type ParsedCommand } from './options.js';
+import { packageVersion } from './package-version.js';
 import type { Prompter } from './prompts.js';
 import { guardStream, rawStream } from './streams.js';
 
 export type { CliIo } from './context.js';
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 /** Colour only on a terminal, unless NO_COLOR / TERM=dumb / --no-color; FORCE_COLOR forces it on. */
 export function useColor(flags: OutputFlags, stream: CliStream, env: CliIo['env']): boolean {

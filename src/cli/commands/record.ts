@@ -1,5 +1,5 @@
 /** `--record FILE` for provisioning runs: the CLI's side of diagnose/transcript.ts (file, tool version, outcome). */
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../package-version.js';
 import { toEspProvError } from '../../errors.js';
 import type { EventSink } from '../../provision/events.js';
 import type { TraceEvent } from '../../session/session.js';
@@ -13,17 +13,6 @@ export interface Recording {
   finish(error?: unknown): Promise<void>;
 }
 
-function toolVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
 /** Creates the file now (mode 0600), so that a bad path fails before the device is touched. */
 export async function startRecording(path: string, transport: string): Promise<Recording> {
   const [{ TranscriptRecorder }, { openTranscriptFile }] = await Promise.all([
@@ -31,7 +20,7 @@ export async function startRecording(path: string, transport: string): Promise<R
     import('../../diagnose/transcript-io.js'),
   ]);
   const file = await openTranscriptFile(path);
-  const recorder = new TranscriptRecorder({ toolVersion: toolVersion(), transport });
+  const recorder = new TranscriptRecorder({ toolVersion: packageVersion(), transport });
   return {
     trace: recorder.trace,
     event: recorder.event,
