@@ -69,6 +69,7 @@ void it('the CLI entry statically loads only the option table and commander', ()
     'src/cli/option-table.ts',
     'src/cli/option-values.ts',
     'src/cli/options.ts',
+    'src/cli/package-version.ts',
     'src/cli/streams.ts', // guards stdout/stderr before the first write (no imports of its own)
     'src/cli/utf8-strict.ts',
     'src/errors.ts',
