@@ -15,6 +15,7 @@ import { parseManifest } from '../src/batch/manifest.js';
 import { run, type CliIo } from '../src/cli/main.js';
 import { parseQrPayload } from '../src/cli/qr-payload.js';
 import { EXIT_CODES } from '../src/errors.js';
+import { jsonLines, runCli } from './helpers/cli-run.js';
 import { parseXml } from './helpers/xml.js';
 
 const stops: AbortController[] = [];
@@ -23,21 +24,6 @@ after(async () => {
   for (const s of stops) s.abort();
   await Promise.all(fleets);
 });
-
-function io(env: Record<string, string> = {}): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-      stdin: Readable.from([]),
-      env,
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 /** A fleet in this process; resolves with its manifest (header + rows) once every device listens. */
 async function fleet(count: number, dir: string): Promise<{ manifest: string; rows: Record<string, string>[] }> {
@@ -67,13 +53,6 @@ async function fleet(count: number, dir: string): Promise<{ manifest: string; ro
   return { manifest, rows };
 }
 
-function jsonLines(text: string): Record<string, unknown>[] {
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
 // Each test has its own fleet (ports chosen by the OS) and directory: side by side, the fleets' device
 // delays (wall clock, --fast) overlap instead of adding up.
 describe('esp-prov batch in a rack', { concurrency: true }, () => {
@@ -82,12 +61,11 @@ describe('esp-prov batch in a rack', { concurrency: true }, () => {
     const { manifest, rows } = await fleet(6, dir);
     const ids: string[] = [];
     for (const k of [1, 2]) {
-      const s = io();
       const xml = join(dir, `shard-${k}.xml`);
       const argv = ['batch', manifest, '--json', '--concurrency', '6', '--shard', `${k}/2`, '--report', `junit:${xml}`];
-      const code = await run(argv, s.io, new AbortController().signal);
-      assert.equal(code, 0, s.out() + s.err());
-      const lines = jsonLines(s.out());
+      const r = await runCli(argv);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const lines = jsonLines(r.stdout);
       const last = lines.pop()!;
       assert.equal(last['shard'], `${k}/2`);
       ids.push(...lines.filter((l) => l['event'] === 'board-end').map((l) => String(l['board'])));
@@ -95,9 +73,9 @@ describe('esp-prov batch in a rack', { concurrency: true }, () => {
       assert.equal(suite.attrs['name'], `esp-prov batch shard ${k}/2`);
     }
     assert.deepEqual(ids.sort(), rows.map((r) => r['id']).sort(), 'each board once, over both shards');
-    const bad = io();
-    assert.equal(await run(['batch', manifest, '--shard', '3/2'], bad.io, new AbortController().signal), 2);
-    assert.match(bad.err(), /--shard must be K\/N with 1 ≤ K ≤ N/);
+    const bad = await runCli(['batch', manifest, '--shard', '3/2']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--shard must be K\/N with 1 ≤ K ≤ N/);
   });
 
   it('a device cell may be the QR payload or esp-jumpstart URL; the row’s own cells win', async () => {
@@ -118,10 +96,11 @@ describe('esp-prov batch in a rack', { concurrency: true }, () => {
         .map((r) => JSON.stringify(r))
         .join('\n') + '\n',
     );
-    const s = io({ ESP_PROV_PASSPHRASE: rows[0]!['passphrase']! });
-    const code = await run(['batch', rack, '--json', '--ssid', a['ssid']!], s.io, new AbortController().signal);
-    assert.equal(code, 0, s.out() + s.err());
-    const ends = jsonLines(s.out()).filter((l) => l['event'] === 'board-end');
+    const s = await runCli(['batch', rack, '--json', '--ssid', a['ssid']!], {
+      env: { ESP_PROV_PASSPHRASE: rows[0]!['passphrase']! },
+    });
+    assert.equal(s.code, 0, s.stdout + s.stderr);
+    const ends = s.lines.filter((l) => l['event'] === 'board-end');
     assert.deepEqual(
       ends.map((l) => [l['board'], (l['result'] as Record<string, unknown>)['device']]).sort(),
       [
@@ -130,7 +109,7 @@ describe('esp-prov batch in a rack', { concurrency: true }, () => {
       ].sort(),
     );
     for (const secret of [a['sec2_password']!, b['sec2_password']!, 'stale-label-password'])
-      assert.ok(!s.out().includes(secret) && !s.err().includes(secret), 'no password in the output');
+      assert.ok(!s.stdout.includes(secret) && !s.stderr.includes(secret), 'no password in the output');
   });
 
   it('QR cells in parseManifest: name, transport and credentials; a payload without a name is refused', () => {
@@ -177,20 +156,19 @@ describe('esp-prov batch in a rack', { concurrency: true }, () => {
   it('a journal that cannot record (disk full): no new board starts, outcomes still reported, exit 18', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'esp-prov-lab-'));
     const { manifest, rows } = await fleet(4, dir);
-    const s = io();
     const report = join(dir, 'r.json');
     // /dev/full opens for appending and fails every write with ENOSPC: a disk that filled up mid-batch.
     const argv = ['batch', manifest, '--concurrency', '1', '--journal', '/dev/full', '--report', `json:${report}`];
-    const code = await run(argv, s.io, new AbortController().signal);
-    assert.equal(code, EXIT_CODES.JOURNAL_FAILED, s.out() + s.err());
-    assert.match(s.err(), /journal could not record the outcome of "sim-1" \(ENOSPC/);
+    const s = await runCli(argv);
+    assert.equal(s.code, EXIT_CODES.JOURNAL_FAILED, s.stdout + s.stderr);
+    assert.match(s.stderr, /journal could not record the outcome of "sim-1" \(ENOSPC/);
     const boards = (JSON.parse(readFileSync(report, 'utf8')) as { boards: { id: string; outcome: string }[] }).boards;
     assert.deepEqual(
       boards.map((b) => [b.id, b.outcome]),
       rows.map((r, i) => [r['id'], i === 0 ? 'provisioned' : 'cancelled']),
       'the first board ran; no other board was started',
     );
-    assert.match(s.out(), /provisioned +sim-1 /);
-    assert.match(s.out(), /cancelled +sim-2 +CANCELLED: not started: the journal could not record/);
+    assert.match(s.stdout, /provisioned +sim-1 /);
+    assert.match(s.stdout, /cancelled +sim-2 +CANCELLED: not started: the journal could not record/);
   });
 });
