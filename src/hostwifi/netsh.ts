@@ -17,6 +17,7 @@ import type {
   Joined,
   ScannedAccessPoint,
   ToolCallOptions,
+  WifiToolOptions,
 } from './types.js';
 
 type Fields = Map<string, string>;
@@ -90,12 +91,6 @@ export function profileXml(name: string, ap: AccessPointToJoin): string {
 `;
 }
 
-export interface NetshOptions {
-  file?: string;
-  iface?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
 export class NetshWifi implements HostWifi {
   readonly tool = 'netsh';
   readonly key: string;
@@ -103,7 +98,7 @@ export class NetshWifi implements HostWifi {
   readonly #env: NodeJS.ProcessEnv | undefined;
   readonly #iface: string | undefined;
 
-  constructor(o: NetshOptions = {}) {
+  constructor(o: WifiToolOptions = {}) {
     this.#file = o.file ?? 'netsh';
     this.#env = o.env;
     this.#iface = o.iface;

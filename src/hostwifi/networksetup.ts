@@ -15,6 +15,7 @@ import type {
   Joined,
   ScannedAccessPoint,
   ToolCallOptions,
+  WifiToolOptions,
 } from './types.js';
 
 /** The device of the "Wi-Fi" (older systems: "AirPort") hardware port. */
@@ -34,12 +35,6 @@ export function parseAirportNetwork(stdout: string): string | undefined {
   return m?.[1] !== undefined && m[1].length > 0 ? m[1].replace(/\r$/, '') : undefined;
 }
 
-export interface NetworksetupOptions {
-  file?: string;
-  iface?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
 export class NetworksetupWifi implements HostWifi {
   readonly tool = 'networksetup';
   readonly key: string;
@@ -47,7 +42,7 @@ export class NetworksetupWifi implements HostWifi {
   readonly #env: NodeJS.ProcessEnv | undefined;
   #iface: string | undefined;
 
-  constructor(o: NetworksetupOptions = {}) {
+  constructor(o: WifiToolOptions = {}) {
     this.#file = o.file ?? 'networksetup';
     this.#env = o.env;
     this.#iface = o.iface;

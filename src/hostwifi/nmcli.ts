@@ -15,6 +15,7 @@ import type {
   Joined,
   ScannedAccessPoint,
   ToolCallOptions,
+  WifiToolOptions,
 } from './types.js';
 
 /** One terse line → its fields, unescaping `\:` and `\\`. */
@@ -75,14 +76,6 @@ export function parseWifiList(stdout: string): ScannedAccessPoint[] {
 /** nmcli's documented exit status for "connection, device, or access point does not exist". */
 const NMCLI_NOT_FOUND = 10;
 
-export interface NmcliOptions {
-  /** Program to run (default "nmcli", looked up on PATH). */
-  file?: string;
-  /** The Wi-Fi interface; default: the first one NetworkManager lists. */
-  iface?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
 export class NmcliWifi implements HostWifi {
   readonly tool = 'nmcli';
   readonly key: string;
@@ -90,7 +83,7 @@ export class NmcliWifi implements HostWifi {
   readonly #env: NodeJS.ProcessEnv | undefined;
   #iface: string | undefined;
 
-  constructor(o: NmcliOptions = {}) {
+  constructor(o: WifiToolOptions = {}) {
     this.#file = o.file ?? 'nmcli';
     this.#env = o.env;
     this.#iface = o.iface;

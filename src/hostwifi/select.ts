@@ -3,14 +3,10 @@ import { EspProvError } from '../errors.js';
 import { NetshWifi } from './netsh.js';
 import { NetworksetupWifi } from './networksetup.js';
 import { NmcliWifi } from './nmcli.js';
-import type { HostWifi } from './types.js';
+import type { HostWifi, WifiToolOptions } from './types.js';
 
-export interface HostWifiOptions {
-  /** The Wi-Fi interface; default: the tool's first. */
-  iface?: string;
-  /** The tools' environment (PATH decides which program runs); default: this process's. */
-  env?: NodeJS.ProcessEnv;
-}
+/** What hostWifi passes on to the tool it picks (the program itself is the platform's). */
+export type HostWifiOptions = Omit<WifiToolOptions, 'file'>;
 
 export function hostWifi(platform: NodeJS.Platform = process.platform, o: HostWifiOptions = {}): HostWifi {
   switch (platform) {

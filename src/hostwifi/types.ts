@@ -20,6 +20,16 @@ export interface AccessPointToJoin {
   passphrase?: string;
 }
 
+/** How one of the Wi-Fi tool implementations is set up (the same for nmcli, networksetup and netsh). */
+export interface WifiToolOptions {
+  /** Program to run (default: the tool's name, looked up on env.PATH). */
+  file?: string;
+  /** The Wi-Fi interface; default: the first one the tool lists. */
+  iface?: string;
+  /** The tool's environment (PATH decides which program runs); default: this process's. */
+  env?: NodeJS.ProcessEnv;
+}
+
 export interface ToolCallOptions {
   signal: AbortSignal;
   /** Deadline of the whole call, ms. */
