@@ -185,11 +185,11 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
           .batchRecorder(a.record, (text) => permanent(() => ctx.out.warn(text)))
           .catch(closing(discovered));
   const journal = a.journal !== undefined ? await Journal.open(a.journal).catch(closing(discovered)) : undefined;
-  let ran: BoardResult[];
   let failure: { error: unknown } | undefined;
   let journalFailure: EspProvError | undefined;
   try {
-    ran = await provisionMany(discovered?.boards ?? todo, {
+    // Every result also arrives as a board-end event, which `ended` collects (with the skipped boards).
+    await provisionMany(discovered?.boards ?? todo, {
       concurrency: a.concurrency,
       // A manifest's BLE boards each open their own noble instance on the one adapter, scanning then
       // connecting: concurrent scans and connections on one HCI device interfere, so BLE boards go one at a
@@ -205,18 +205,16 @@ export async function runBatch(a: BatchArgs, ctx: CommandContext): Promise<numbe
     // Every board still ended (its outcome printed above): the reports get them all, then the run fails.
     if (e instanceof EspProvError && e.code === 'JOURNAL_FAILED') {
       journalFailure = e;
-      ran = ended;
     } else if (discovered !== undefined) {
       // The scanner failed (the adapter went away): what was done is still reported, then the error.
       failure = { error: e };
-      ran = [];
     } else throw e;
   } finally {
     live?.end();
     await journal?.close();
     discovered?.close();
   }
-  const byId = new Map(ran.map((r) => [r.id, r]));
+  const byId = new Map(ended.map((r) => [r.id, r]));
   const results = discovered ? ended : boards.map((b) => byId.get(b.id) ?? skipped(b));
   const shard = a.shard && shardText(a.shard);
   for (const r of a.reports) await writeFile(r.path, renderReport(r.kind, results, shard), { mode: 0o644 });
